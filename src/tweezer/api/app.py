@@ -1,0 +1,80 @@
+"""The application factory: routers, error mapping, body decoding, and the embedded scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from tweezer.api.decoding import RequestBodyMiddleware
+from tweezer.api.errors import install_error_handlers
+from tweezer.api.routers import batches, devices, jobs, workloads
+from tweezer.api.waiting import ChangeNotifier
+from tweezer.results.links import ResultLinkSigner
+from tweezer.results.store import LocalResultStore
+from tweezer.services.context import ServerContext
+from tweezer.settings import Settings
+from tweezer.store.db import Database
+
+
+def build_executor(settings: Settings):  # type: ignore[no-untyped-def]
+    from tweezer.executors.local import LocalExecutor
+
+    if settings.executor != "local":
+        raise ValueError(f"Unknown executor {settings.executor!r}; this server knows 'local'.")
+    return LocalExecutor(settings.workers, settings.results_dir)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """An app over the settings' database; with workers > 0 it also runs jobs itself."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.resolved_database_url)
+        ctx = ServerContext(
+            settings=settings,
+            db=db,
+            results=LocalResultStore(settings.results_dir),
+            signer=ResultLinkSigner(settings.secret_key, settings.results_link_ttl_seconds),
+        )
+        notifier = ChangeNotifier()
+        notifier.bind(asyncio.get_running_loop())
+        ctx.listeners.append(notifier.notify_threadsafe)
+        scheduler = None
+        if settings.workers > 0:
+            from tweezer.scheduler.scheduler import Scheduler
+
+            scheduler = Scheduler(
+                db, build_executor(settings), settings, on_change=notifier.notify_threadsafe
+            )
+            ctx.listeners.append(scheduler.wake)
+            scheduler.start()
+        app.state.context = ctx
+        app.state.notifier = notifier
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.stop()
+            db.dispose()
+
+    app = FastAPI(
+        title="Tweezer",
+        version="0.1.0",
+        description="A self-hostable cloud for neutral-atom quantum jobs, "
+        "speaking the Pasqal Cloud wire protocol.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(RequestBodyMiddleware, max_bytes=settings.max_body_bytes)
+    for module in (batches, jobs, workloads, devices):
+        app.include_router(module.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    return app

@@ -1,0 +1,125 @@
+"""The `local` executor: a pool of worker processes on this machine, one job each at a time."""
+
+from __future__ import annotations
+
+import multiprocessing
+import socket
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+
+from tweezer.executors.base import Executor, Outcome
+from tweezer.executors.worker import worker_main
+from tweezer.store.jobs import ClaimedJob
+
+# Spawn, not fork: the parent runs threads (web server, scheduler), which fork does not copy safely.
+_CONTEXT = multiprocessing.get_context("spawn")
+
+
+@dataclass
+class _Slot:
+    process: BaseProcess
+    connection: Connection
+    ready: bool = False
+    job_id: str | None = None
+    pending: list[ClaimedJob] = field(default_factory=list)
+
+
+class LocalExecutor(Executor):
+    def __init__(self, workers: int, results_dir: Path) -> None:
+        self._results_dir = str(results_dir)
+        self._slots = [self._start_slot() for _ in range(workers)]
+        self._wake_reader, self._wake_writer = socket.socketpair()
+        self._wake_reader.setblocking(False)
+
+    def _start_slot(self) -> _Slot:
+        parent, child = _CONTEXT.Pipe()
+        process = _CONTEXT.Process(
+            target=worker_main, args=(child, self._results_dir), daemon=True, name="tweezer-worker"
+        )
+        process.start()
+        child.close()
+        return _Slot(process=process, connection=parent)
+
+    def free_slots(self) -> int:
+        return sum(1 for slot in self._slots if slot.job_id is None)
+
+    def submit(self, job: ClaimedJob) -> None:
+        slot = next(slot for slot in self._slots if slot.job_id is None)
+        slot.job_id = job.id
+        if slot.ready:
+            slot.connection.send(job)
+        else:  # still importing its engines: hand the job over when it says ready
+            slot.pending.append(job)
+
+    def running(self) -> set[str]:
+        return {slot.job_id for slot in self._slots if slot.job_id is not None}
+
+    def wake(self) -> None:
+        try:
+            self._wake_writer.send(b"\0")
+        except (BlockingIOError, OSError):
+            pass
+
+    def wait(self, timeout: float) -> list[Outcome]:
+        watched: list[object] = [self._wake_reader]
+        for slot in self._slots:
+            watched += [slot.connection, slot.process.sentinel]
+        wait(watched, timeout)  # type: ignore[arg-type]
+        self._drain_wake()
+        outcomes: list[Outcome] = []
+        for index, slot in enumerate(self._slots):
+            outcomes += self._read(slot)
+            if not slot.process.is_alive():
+                if slot.job_id is not None:
+                    outcomes.append(Outcome(job_id=slot.job_id, lost=True))
+                self._replace(index)
+        return outcomes
+
+    def _read(self, slot: _Slot) -> list[Outcome]:
+        outcomes = []
+        try:
+            while slot.connection.poll():
+                kind, job_id, error = slot.connection.recv()
+                if kind == "ready":
+                    slot.ready = True
+                    for job in slot.pending:
+                        slot.connection.send(job)
+                    slot.pending.clear()
+                elif job_id == slot.job_id:
+                    slot.job_id = None
+                    outcomes.append(Outcome(job_id=job_id, error=error))
+        except (EOFError, OSError):
+            pass  # the process died; the caller sees it is not alive
+        return outcomes
+
+    def _drain_wake(self) -> None:
+        try:
+            while self._wake_reader.recv(4096):
+                pass
+        except (BlockingIOError, OSError):
+            pass
+
+    def _replace(self, index: int) -> None:
+        old = self._slots[index]
+        old.connection.close()
+        old.process.join(timeout=1)
+        self._slots[index] = self._start_slot()
+
+    def cancel(self, job_id: str) -> None:
+        for index, slot in enumerate(self._slots):
+            if slot.job_id == job_id:
+                # An engine cannot be interrupted mid-step; ending the process is what stops it.
+                slot.process.kill()
+                slot.process.join(timeout=5)
+                self._replace(index)
+
+    def shutdown(self) -> None:
+        for slot in self._slots:
+            slot.connection.close()
+            slot.process.kill()
+        for slot in self._slots:
+            slot.process.join(timeout=5)
+        self._wake_reader.close()
+        self._wake_writer.close()
