@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     job_timeout_seconds: float = Field(default=3600.0, gt=0)
     scheduler_interval_seconds: float = Field(default=0.5, gt=0)
 
+    secret_key_hex: str | None = Field(
+        default=None,
+        description="Hex key that signs result links; replicas must share it. "
+        "Default: made once and kept in <data-dir>/secret.key.",
+    )
     results_link_ttl_seconds: int = 3600
     idempotency_ttl_seconds: int = 24 * 3600
 
@@ -62,6 +67,8 @@ class Settings(BaseSettings):
     @cached_property
     def secret_key(self) -> bytes:
         """The key that signs result links; made once per data dir, kept private (0600)."""
+        if self.secret_key_hex:
+            return bytes.fromhex(self.secret_key_hex)
         path = self.resolved_data_dir / "secret.key"
         if not path.exists():
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
