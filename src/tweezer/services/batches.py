@@ -14,7 +14,7 @@ from tweezer.domain.filters import JobQuery
 from tweezer.domain.statuses import ensure_batch_cancelable, ensure_batch_open
 from tweezer.enums import ACTIVE_JOB_STATUSES, BatchStatus
 from tweezer.services.context import ServerContext
-from tweezer.services.requests import CreateBatchIn, JobIn
+from tweezer.services.requests import CreateBatchIn, JobIn, check_tags
 from tweezer.store import batches as batch_store
 from tweezer.store import idempotency
 from tweezer.store import jobs as job_store
@@ -225,6 +225,10 @@ def rebatch(ctx: ServerContext, caller: Caller, batch_id: str, query: JobQuery) 
 
 
 def set_tags(ctx: ServerContext, caller: Caller, batch_id: str, tags: list[str]) -> None:
+    try:
+        check_tags(tags)
+    except ValueError as error:
+        raise InvalidInput(f"The tags are not valid: {error}.") from None
     with ctx.db.transaction() as session:
         batch = batch_store.get_batch(session, caller.project_ids, batch_id)
         batch_store.set_tags(session, batch, tags)

@@ -21,7 +21,7 @@ from tweezer.domain.filters import (
 from tweezer.enums import ACTIVE_JOB_STATUSES
 from tweezer.services import batches as service
 from tweezer.services.context import ServerContext
-from tweezer.services.requests import CancelBatchesIn, CreateBatchIn, JobIn, check_tags
+from tweezer.services.requests import CancelBatchesIn, CreateBatchIn, JobIn
 from tweezer.store import batches as batch_store
 from tweezer.store import jobs as job_store
 from tweezer.store.accounts import Caller
@@ -78,7 +78,6 @@ def rebatch(batch_id: str, request: Request, ctx: Context, caller: CurrentCaller
 def set_tags(
     batch_id: str, tags: Annotated[list[str], Body()], ctx: Context, caller: CurrentCaller
 ) -> JSONResponse:
-    check_tags(tags)
     service.set_tags(ctx, caller, batch_id, tags)
     return success(_batch(ctx, caller, batch_id))
 
