@@ -29,7 +29,7 @@ from tweezer.devices.registry import get_device  # noqa: E402
 
 
 def sequence_json() -> str:
-    seq = Sequence(Register.triangle(1, spacing=6, prefix="q"), MockDevice)
+    seq = Sequence(Register.from_coordinates([(0, 0), (6, 0), (3, 5.2)], prefix="q"), MockDevice)
     seq.declare_channel("ryd", "rydberg_global")
     duration = seq.declare_variable("duration", dtype=int)
     seq.add(Pulse.ConstantPulse(duration, 2 * np.pi, 1.0, 0), "ryd")
