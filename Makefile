@@ -20,6 +20,7 @@ run: install
 	$(BIN)/tweezer serve $(ARGS)
 
 test: install
+	$(BIN)/ruff check src tests bench examples
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 test-unit: install
@@ -27,6 +28,10 @@ test-unit: install
 
 test-integration: install
 	$(BIN)/python -m pytest -q tests/integration
+
+lint: install
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache

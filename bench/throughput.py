@@ -75,11 +75,14 @@ def main() -> None:
     baseline = direct(seq, batch)
     print(f"{args.jobs} jobs x {args.runs} runs, 3 atoms, EMU_FREE")
     print(f"{'how':<26}{'seconds':>10}{'jobs/s':>10}{'vs direct':>11}")
-    print(f"{'direct loop (1 process)':<26}{baseline:>10.2f}{args.jobs / baseline:>10.1f}{1.0:>10.2f}x")
+    label = "direct loop (1 process)"
+    print(f"{label:<26}{baseline:>10.2f}{args.jobs / baseline:>10.1f}{1.0:>10.2f}x")
     for workers in args.workers:
         elapsed = through_tweezer(seq, batch, workers)
         label = f"tweezer, {workers} worker(s)"
-        print(f"{label:<26}{elapsed:>10.2f}{args.jobs / elapsed:>10.1f}{elapsed / baseline:>10.2f}x")
+        print(
+            f"{label:<26}{elapsed:>10.2f}{args.jobs / elapsed:>10.1f}{elapsed / baseline:>10.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -5,14 +5,19 @@ This module imports nothing from either side, so both may import it.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
-
-class StrEnum(str, Enum):
-    """A string enum whose members compare equal to, and print as, their value."""
-
-    def __str__(self) -> str:
-        return str(self.value)
+__all__ = [
+    "ACTIVE_JOB_STATUSES",
+    "TERMINAL_JOB_STATUSES",
+    "BatchStatus",
+    "DeviceTypeName",
+    "EmulatorType",
+    "JobStatus",
+    "QueuePriority",
+    "StrEnum",
+    "WorkloadStatus",
+]
 
 
 class BatchStatus(StrEnum):

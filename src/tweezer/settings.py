@@ -30,8 +30,12 @@ class Settings(BaseSettings):
     max_jobs_per_batch: int = 10_000
 
     # Scheduling.
-    lease_seconds: float = Field(default=30.0, gt=0, description="A claim without heartbeat expires.")
-    max_attempts: int = Field(default=3, ge=1, description="Tries before a job whose worker dies errs.")
+    lease_seconds: float = Field(
+        default=30.0, gt=0, description="A claim without heartbeat expires."
+    )
+    max_attempts: int = Field(
+        default=3, ge=1, description="Tries before a job whose worker dies errs."
+    )
     open_batch_ttl_seconds: float = Field(
         default=3600.0, gt=0, description="An open batch idle this long times out."
     )
@@ -44,6 +48,7 @@ class Settings(BaseSettings):
         "Default: made once and kept in <data-dir>/secret.key.",
     )
     results_link_ttl_seconds: int = 3600
+    access_token_ttl_seconds: int = Field(default=3600, gt=0, description="Lifetime of a login.")
     idempotency_ttl_seconds: int = 24 * 3600
 
     @cached_property

@@ -16,8 +16,14 @@ def test_quickstart_prints_three_counters_that_sum_to_runs(tmp_path):
     server = ServerProcess(tmp_path, workers=2).start()
     try:
         done = subprocess.run(
-            [sys.executable, str(ROOT / "examples" / "quickstart.py"), str(tmp_path / "credentials.json")],
-            capture_output=True, text=True, timeout=300,
+            [
+                sys.executable,
+                str(ROOT / "examples" / "quickstart.py"),
+                str(tmp_path / "credentials.json"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
     finally:
         server.stop()

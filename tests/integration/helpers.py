@@ -58,11 +58,18 @@ class ServerProcess:
         log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115 - the process owns it
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "tweezer.cli.main", "serve",
-                "--port", str(self.port),
-                "--data-dir", str(self.data_dir),
-                "--workers", str(self.workers),
-                "--log-level", "warning",
+                sys.executable,
+                "-m",
+                "tweezer.cli.main",
+                "serve",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(self.data_dir),
+                "--workers",
+                str(self.workers),
+                "--log-level",
+                "warning",
             ],
             env=env,
             stdout=log,

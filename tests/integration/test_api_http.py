@@ -60,13 +60,17 @@ def test_requests_without_a_valid_token_get_401_with_a_sentence(server, headers)
 
 def test_create_batch_answers_the_enveloped_batch_with_its_jobs(server, sequence_json):
     with _client(server) as client:
-        response = client.post("/api/v1/batches", json=_batch_body(server, sequence_json, tags=["t1"]))
+        response = client.post(
+            "/api/v1/batches", json=_batch_body(server, sequence_json, tags=["t1"])
+        )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "success" and body["code"] == 200
     batch = body["data"]
     uuid.UUID(batch["id"])
-    assert batch["device_type"] == "EMU_FREE" and batch["open"] is False and batch["complete"] is True
+    assert (
+        batch["device_type"] == "EMU_FREE" and batch["open"] is False and batch["complete"] is True
+    )
     assert batch["project_id"] == server.project_id and batch["tags"] == ["t1"]
     assert batch["sequence_builder"] == sequence_json
     assert [job["runs"] for job in batch["jobs"]] == [20]
@@ -84,10 +88,14 @@ def test_create_batch_answers_the_enveloped_batch_with_its_jobs(server, sequence
         ({"tags": "one"}, "tags"),
     ],
 )
-def test_wrong_types_get_422_naming_the_field_and_store_nothing(server, sequence_json, change, expected):
+def test_wrong_types_get_422_naming_the_field_and_store_nothing(
+    server, sequence_json, change, expected
+):
     before = _count_batches(server)
     with _client(server) as client:
-        response = client.post("/api/v1/batches", json={**_batch_body(server, sequence_json), **change})
+        response = client.post(
+            "/api/v1/batches", json={**_batch_body(server, sequence_json), **change}
+        )
     assert response.status_code == 422
     assert expected in _description(response)
     assert _count_batches(server) == before
@@ -104,7 +112,9 @@ def test_missing_fields_get_422(server, sequence_json, missing):
 
 def test_a_body_that_is_not_json_gets_422(server):
     with _client(server) as client:
-        response = client.post("/api/v1/batches", content=b"{not json", headers={"Content-Type": "application/json"})
+        response = client.post(
+            "/api/v1/batches", content=b"{not json", headers={"Content-Type": "application/json"}
+        )
     assert response.status_code == 422 and "not valid JSON" in _description(response)
 
 
@@ -118,7 +128,9 @@ def test_malformed_sequence_gets_400_and_stores_nothing(server):
 
 
 @pytest.mark.parametrize("device_type", ["FRESNEL", "EMU_SV", "NOT_A_DEVICE"])
-def test_device_types_not_served_get_400_naming_the_available_ones(server, sequence_json, device_type):
+def test_device_types_not_served_get_400_naming_the_available_ones(
+    server, sequence_json, device_type
+):
     with _client(server) as client:
         response = client.post(
             "/api/v1/batches", json=_batch_body(server, sequence_json, device_type=device_type)
@@ -180,10 +192,14 @@ def test_oversized_body_gets_413(tmp_path, sequence_json):
         body = json.dumps(_batch_body(small, sequence_json, tags=["x" * 100] * 50)).encode()
         assert len(body) > 4096
         with _client(small) as client:
-            plain = client.post("/api/v1/batches", content=body, headers={"Content-Type": "application/json"})
+            plain = client.post(
+                "/api/v1/batches", content=body, headers={"Content-Type": "application/json"}
+            )
             # A small gzip that inflates past the limit (a "zip bomb") is refused too.
             bomb = gzip.compress(b" " * 100_000)
-            inflated = client.post("/api/v1/batches", content=bomb, headers={"Content-Encoding": "gzip"})
+            inflated = client.post(
+                "/api/v1/batches", content=bomb, headers={"Content-Encoding": "gzip"}
+            )
         assert plain.status_code == 413 and "limit of 4096 bytes" in _description(plain)
         assert inflated.status_code == 413 and "decompressed" in _description(inflated)
     finally:
@@ -270,7 +286,12 @@ def test_unknown_workload_type_gets_400_and_nothing_stored(server):
     with _client(server) as client:
         response = client.post(
             "/api/v1/workloads",
-            json={"workload_type": "nope", "backend": "x", "config": {}, "project_id": server.project_id},
+            json={
+                "workload_type": "nope",
+                "backend": "x",
+                "config": {},
+                "project_id": server.project_id,
+            },
         )
     assert response.status_code == 400 and "Unknown workload type 'nope'" in _description(response)
 

@@ -38,7 +38,9 @@ def _wait_batch(server: ServerProcess, batch_id: str) -> dict:  # type: ignore[t
     """Long-poll until no job of the batch is PENDING or RUNNING."""
     with _client(server) as client:
         for _ in range(20):
-            status = client.get(f"/api/v1/batches/{batch_id}/status", params={"wait": 30}).json()["data"]
+            status = client.get(f"/api/v1/batches/{batch_id}/status", params={"wait": 30}).json()[
+                "data"
+            ]
             counts = status["jobs_count_per_status"]
             if not counts.get("PENDING") and not counts.get("RUNNING"):
                 return status
@@ -96,12 +98,16 @@ def test_result_link_with_a_bad_signature_is_refused(server, sequence_json):
 
 
 def test_result_link_expires(tmp_path, sequence_json):
-    short = ServerProcess(tmp_path, workers=1, env={"TWEEZER_RESULTS_LINK_TTL_SECONDS": "0"}).start()
+    short = ServerProcess(
+        tmp_path, workers=1, env={"TWEEZER_RESULTS_LINK_TTL_SECONDS": "0"}
+    ).start()
     try:
         batch = _create(short, sequence_json, [{"runs": 10}])
         _wait_batch(short, batch["id"])
         with _client(short) as client:
-            link = client.get(f"/api/v1/jobs/{batch['jobs'][0]['id']}/results_link").json()["data"]["results_link"]
+            link = client.get(f"/api/v1/jobs/{batch['jobs'][0]['id']}/results_link").json()["data"][
+                "results_link"
+            ]
         wait_for(lambda: httpx.get(link).status_code == 403, timeout=5)
         assert "expired" in httpx.get(link).json()["data"]["description"]
     finally:
@@ -181,7 +187,9 @@ def test_rebatch_reruns_matching_jobs_in_a_new_batch(server, sequence_json):
     batch = _create(server, sequence_json, [{"runs": 4}, {"runs": 8}])
     _wait_batch(server, batch["id"])
     with _client(server) as client:
-        new = client.post(f"/api/v1/batches/{batch['id']}/rebatch", params={"min_runs": 5}).json()["data"]
+        new = client.post(f"/api/v1/batches/{batch['id']}/rebatch", params={"min_runs": 5}).json()[
+            "data"
+        ]
         old = client.get(f"/api/v2/batches/{batch['id']}").json()["data"]
     assert new["parent_id"] == batch["id"] and new["id"] != batch["id"]
     assert [job["runs"] for job in new["jobs"]] == [8]

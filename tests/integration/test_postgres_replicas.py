@@ -28,7 +28,9 @@ def test_two_replicas_over_postgresql_run_every_job_once(tmp_path, sequence_json
         for _ in range(20):
             status = httpx.get(
                 f"{second.url}/api/v1/batches/{batch_id}/status",
-                params={"wait": 30}, headers=headers, timeout=60,
+                params={"wait": 30},
+                headers=headers,
+                timeout=60,
             ).json()["data"]
             if status["status"] == "DONE":
                 break

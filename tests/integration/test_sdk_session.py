@@ -15,7 +15,6 @@ from tweezer import SDK, BatchFilters, Endpoints
 from tweezer.errors import (
     BatchFetchingError,
     DeviceSpecsFetchingError,
-    LoginError,
     WorkloadCancellingError,
     WorkloadCreationError,
     WorkloadFetchingError,

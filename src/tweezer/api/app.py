@@ -11,10 +11,11 @@ from fastapi.responses import JSONResponse
 
 from tweezer.api.decoding import RequestBodyMiddleware
 from tweezer.api.errors import install_error_handlers
-from tweezer.api.routers import batches, devices, jobs, workloads
+from tweezer.api.routers import account, batches, devices, jobs, workloads
 from tweezer.api.waiting import ChangeNotifier
 from tweezer.results.links import ResultLinkSigner
 from tweezer.results.store import LocalResultStore
+from tweezer.security.access_tokens import AccessTokens
 from tweezer.services.context import ServerContext
 from tweezer.settings import Settings
 from tweezer.store.db import Database
@@ -39,6 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
             db=db,
             results=LocalResultStore(settings.results_dir),
             signer=ResultLinkSigner(settings.secret_key, settings.results_link_ttl_seconds),
+            access_tokens=AccessTokens(settings.secret_key, settings.access_token_ttl_seconds),
         )
         notifier = ChangeNotifier()
         notifier.bind(asyncio.get_running_loop())
@@ -70,7 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(RequestBodyMiddleware, max_bytes=settings.max_body_bytes)
-    for module in (batches, jobs, workloads, devices):
+    for module in (batches, jobs, workloads, devices, account):
         app.include_router(module.router)
 
     @app.get("/healthz", include_in_schema=False)

@@ -27,7 +27,11 @@ class RequestBodyMiddleware:
         headers = {k.lower(): v for k, v in scope["headers"]}
         encoding = headers.get(b"content-encoding", b"identity").decode("latin-1").strip().lower()
         if encoding not in ("identity", "gzip", ""):
-            await _refuse(send, 415, f"Content-Encoding {encoding!r} is not supported; send gzip or no encoding.")
+            await _refuse(
+                send,
+                415,
+                f"Content-Encoding {encoding!r} is not supported; send gzip or no encoding.",
+            )
             return
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
@@ -51,7 +55,9 @@ class RequestBodyMiddleware:
                 await _refuse(send, 413, self._too_large(after_gzip=True))
                 return
             except (zlib.error, EOFError):
-                await _refuse(send, 400, "The body says Content-Encoding: gzip but is not valid gzip.")
+                await _refuse(
+                    send, 400, "The body says Content-Encoding: gzip but is not valid gzip."
+                )
                 return
         else:
             decoded = bytes(body)
@@ -83,7 +89,10 @@ class RequestBodyMiddleware:
 
     def _too_large(self, after_gzip: bool = False) -> str:
         where = "once decompressed " if after_gzip else ""
-        return f"The request body is {where}over the limit of {self.max_bytes} bytes; send fewer jobs per request."
+        return (
+            f"The request body is {where}over the limit of {self.max_bytes} bytes; "
+            "send fewer jobs per request."
+        )
 
 
 async def _refuse(send: Send, code: int, description: str) -> None:
@@ -98,7 +107,10 @@ async def _refuse(send: Send, code: int, description: str) -> None:
         {
             "type": "http.response.start",
             "status": code,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": payload})

@@ -8,8 +8,9 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from tweezer.domain.errors import Unauthenticated
+from tweezer.services.accounts import caller_for_bearer
 from tweezer.services.context import ServerContext
-from tweezer.store.accounts import Caller, caller_for_token
+from tweezer.store.accounts import Caller
 
 
 def get_context(request: Request) -> ServerContext:
@@ -27,11 +28,7 @@ async def get_caller(request: Request, ctx: Context) -> Caller:
             "This endpoint needs a token: send the header 'Authorization: Bearer <token>'."
         )
 
-    def lookup() -> Caller:
-        with ctx.db.transaction() as session:
-            return caller_for_token(session, token.strip())
-
-    return await run_in_threadpool(lookup)
+    return await run_in_threadpool(caller_for_bearer, ctx, token.strip())
 
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]

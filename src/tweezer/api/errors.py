@@ -51,10 +51,11 @@ def describe_validation(error: RequestValidationError) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(errors.DomainError)
     async def _domain(_: Request, error: errors.DomainError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, errors.Unauthenticated) else None
         response = failure(status_of(error), error.description)
-        if headers:
-            response.headers.update(headers)
+        if isinstance(error, errors.Unauthenticated):
+            response.headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(error, errors.RateLimited):
+            response.headers["Retry-After"] = str(error.retry_after)
         return response
 
     @app.exception_handler(RequestValidationError)

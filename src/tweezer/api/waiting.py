@@ -4,6 +4,7 @@ a change, and re-checking the database now and then for changes made by other re
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -43,15 +44,15 @@ class ChangeNotifier:
         if event is None:
             await asyncio.sleep(timeout)
             return
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), timeout)
-        except TimeoutError:
-            pass
 
 
 def parse_wait(value: float) -> float:
     if not 0 <= value <= MAX_WAIT_SECONDS:
-        raise InvalidInput(f"'wait' must be between 0 and {MAX_WAIT_SECONDS:g} seconds; got {value:g}.")
+        raise InvalidInput(
+            f"'wait' must be between 0 and {MAX_WAIT_SECONDS:g} seconds; got {value:g}."
+        )
     return value
 
 

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from tweezer.cli.admin import add_admin_parser
+
 SNIPPET = """\
 Connect from Python:
 
@@ -61,15 +63,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the API, scheduler and local workers")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
-    serve.add_argument("--data-dir", type=Path, help="database, results, secrets (default ~/.tweezer)")
+    serve.add_argument(
+        "--data-dir", type=Path, help="database, results, secrets (default ~/.tweezer)"
+    )
     serve.add_argument("--workers", type=int, help="worker processes (default: CPU count)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     serve.set_defaults(handler=_serve)
+    add_admin_parser(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     return int(args.handler(args))
 

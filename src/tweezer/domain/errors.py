@@ -48,3 +48,7 @@ class MalformedBody(DomainError):
 
 class RateLimited(DomainError):
     """Too many requests of this kind; try again later (HTTP 429)."""
+
+    def __init__(self, description: str, retry_after: int) -> None:
+        super().__init__(description)
+        self.retry_after = retry_after

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from tweezer.domain.errors import InvalidInput
@@ -52,17 +52,39 @@ class BatchQuery:
 
 
 BATCH_FILTER_KEYS = frozenset(
-    {"id", "project_id", "user_id", "device_type", "status", "open", "start_date",
-     "end_date", "queue_priority", "tag"}
+    {
+        "id",
+        "project_id",
+        "user_id",
+        "device_type",
+        "status",
+        "open",
+        "start_date",
+        "end_date",
+        "queue_priority",
+        "tag",
+    }
 )
 JOB_FILTER_KEYS = frozenset(
-    {"id", "project_id", "user_id", "batch_id", "status", "min_runs", "max_runs", "errors",
-     "start_date", "end_date"}
+    {
+        "id",
+        "project_id",
+        "user_id",
+        "batch_id",
+        "status",
+        "min_runs",
+        "max_runs",
+        "errors",
+        "start_date",
+        "end_date",
+    }
 )
 #: Query keys of paging and ordering, allowed beside the filters of a listing.
 PAGE_KEYS = frozenset({"offset", "limit", "order_by", "order_by_direction"})
 #: The job keys that make sense inside one batch (rebatch, cancel-jobs).
-BATCH_JOB_FILTER_KEYS = frozenset({"id", "status", "min_runs", "max_runs", "start_date", "end_date"})
+BATCH_JOB_FILTER_KEYS = frozenset(
+    {"id", "status", "min_runs", "max_runs", "start_date", "end_date"}
+)
 
 
 def _uuids(name: str, values: Sequence[str]) -> tuple[str, ...]:
@@ -115,7 +137,7 @@ def _date(name: str, values: Sequence[str]) -> datetime:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput(f"Filter '{name}' must be an ISO 8601 date; got {value!r}.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _refuse_unknown(params: Params, allowed: frozenset[str], extra: frozenset[str]) -> None:

@@ -48,9 +48,7 @@ def is_batch_finished(status: str) -> bool:
 def ensure_job_cancelable(job_id: str, status: str) -> None:
     """Refuse to cancel a job that has already ended."""
     if status in TERMINAL_JOB_STATUSES:
-        raise Conflict(
-            f"Job {job_id} is {status}; only PENDING or RUNNING jobs can be canceled."
-        )
+        raise Conflict(f"Job {job_id} is {status}; only PENDING or RUNNING jobs can be canceled.")
 
 
 def ensure_batch_open(batch_id: str, is_open: bool, status: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import socket
 from dataclasses import dataclass, field
@@ -57,10 +58,9 @@ class LocalExecutor(Executor):
         return {slot.job_id for slot in self._slots if slot.job_id is not None}
 
     def wake(self) -> None:
-        try:
+        # A full socket buffer means a wake-up is already pending.
+        with contextlib.suppress(BlockingIOError, OSError):
             self._wake_writer.send(b"\0")
-        except (BlockingIOError, OSError):
-            pass
 
     def wait(self, timeout: float) -> list[Outcome]:
         watched: list[object] = [self._wake_reader]

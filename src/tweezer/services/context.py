@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from tweezer.results.links import ResultLinkSigner
 from tweezer.results.store import LocalResultStore
+from tweezer.security.access_tokens import AccessTokens
 from tweezer.settings import Settings
 from tweezer.store.db import Database
 
@@ -18,6 +19,7 @@ class ServerContext:
     db: Database
     results: LocalResultStore
     signer: ResultLinkSigner
+    access_tokens: AccessTokens
     listeners: list[Callable[[], None]] = field(default_factory=list)
 
     def changed(self) -> None:

@@ -146,7 +146,9 @@ def list_batches(
     return list(rows), total
 
 
-def find_batches(session: Session, project_ids: Collection[str], ids: Collection[str]) -> list[Batch]:
+def find_batches(
+    session: Session, project_ids: Collection[str], ids: Collection[str]
+) -> list[Batch]:
     return list(
         session.scalars(
             select(Batch).where(Batch.id.in_(ids), Batch.project_id.in_(project_ids))

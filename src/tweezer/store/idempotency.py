@@ -54,5 +54,3 @@ def forget_older_than(session: Session, seconds: float) -> int:
     cutoff = utcnow() - timedelta(seconds=seconds)
     result = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
     return result.rowcount or 0
-
-

@@ -15,9 +15,7 @@ from tweezer.domain.filters import JobQuery, Page
 from tweezer.enums import JobStatus
 from tweezer.store.models import Batch, Job, utcnow
 
-PRIORITY_RANK = case(
-    (Batch.priority == "HIGH", 2), (Batch.priority == "MEDIUM", 1), else_=0
-)
+PRIORITY_RANK = case((Batch.priority == "HIGH", 2), (Batch.priority == "MEDIUM", 1), else_=0)
 
 
 @dataclass(frozen=True)
@@ -192,9 +190,7 @@ def claims_lost(session: Session, worker_id: str, job_ids: Collection[str]) -> s
     return set(job_ids) - set(held)
 
 
-def finish_job(
-    session: Session, job_id: str, worker_id: str, error: str | None
-) -> str | None:
+def finish_job(session: Session, job_id: str, worker_id: str, error: str | None) -> str | None:
     """Record a claimed job's outcome: DONE (its result is already stored) or ERROR.
 
     Returns the job's batch id, or None when this worker no longer holds the job (it was

@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -39,9 +39,11 @@ def test_booleans_are_true_or_false_only():
 
 
 def test_dates_are_iso_and_default_to_utc():
-    query = parse_job_query({"start_date": ["2026-01-02T03:04:05"], "end_date": ["2026-02-01T00:00:00Z"]})
-    assert query.start_date == datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
-    assert query.end_date == datetime(2026, 2, 1, tzinfo=timezone.utc)
+    query = parse_job_query(
+        {"start_date": ["2026-01-02T03:04:05"], "end_date": ["2026-02-01T00:00:00Z"]}
+    )
+    assert query.start_date == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert query.end_date == datetime(2026, 2, 1, tzinfo=UTC)
     with pytest.raises(InvalidInput, match="ISO 8601"):
         parse_job_query({"start_date": ["yesterday"]})
 

@@ -58,8 +58,11 @@ def _count(db: Database, model: type) -> int:
 def test_batch_and_jobs_are_stored_together_or_not_at_all(db, owner):
     user_id, project_id = owner
     spec = batch_store.NewBatch(
-        project_id=project_id, user_id=user_id, device_type="EMU_FREE",
-        sequence_builder="{}", open=False,
+        project_id=project_id,
+        user_id=user_id,
+        device_type="EMU_FREE",
+        sequence_builder="{}",
+        open=False,
     )
     with pytest.raises(RuntimeError), db.transaction() as session:
         batch_store.create_batch(session, spec, [batch_store.NewJob(runs=1)] * 50)

@@ -29,7 +29,9 @@ from tweezer.store.accounts import Caller
 router = APIRouter(tags=["batches"])
 
 
-def _batch(ctx: ServerContext, caller: Caller, batch_id: str, with_jobs: bool = False) -> dict[str, Any]:
+def _batch(
+    ctx: ServerContext, caller: Caller, batch_id: str, with_jobs: bool = False
+) -> dict[str, Any]:
     with ctx.db.transaction() as session:
         batch = batch_store.get_batch(session, caller.project_ids, batch_id)
         jobs = job_store.jobs_of_batch(session, batch.id) if with_jobs else None
@@ -113,9 +115,7 @@ def batch_results(batch_id: str, ctx: Context, caller: CurrentCaller) -> Respons
     for job_id, has_result in jobs:
         blob = ctx.results.read_bytes(job_id) if has_result else None
         parts.append(b'"%s":%s' % (job_id.encode(), blob if blob is not None else b"null"))
-    body = (
-        b'{"status":"success","code":200,"message":"OK","data":{' + b",".join(parts) + b"}}"
-    )
+    body = b'{"status":"success","code":200,"message":"OK","data":{' + b",".join(parts) + b"}}"
     return Response(body, media_type="application/json")
 
 
@@ -145,7 +145,9 @@ def cancel_batch(batch_id: str, ctx: Context, caller: CurrentCaller) -> JSONResp
 
 
 @router.patch("/api/v2/batches/{batch_id}/cancel/jobs", summary="Cancel matching jobs of a batch")
-def cancel_jobs(batch_id: str, request: Request, ctx: Context, caller: CurrentCaller) -> JSONResponse:
+def cancel_jobs(
+    batch_id: str, request: Request, ctx: Context, caller: CurrentCaller
+) -> JSONResponse:
     query = parse_job_query(query_params(request), allowed=BATCH_JOB_FILTER_KEYS)
     canceled, errors = service.cancel_jobs(ctx, caller, batch_id, query)
     return success({"jobs": [job_to_wire(job) for job in canceled], "errors": errors})

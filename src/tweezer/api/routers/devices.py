@@ -20,5 +20,8 @@ def device_specs(_: CurrentCaller) -> JSONResponse:
 @router.get("/api/v1/devices/public-specs", summary="Specs of every device type (no token)")
 def public_device_specs() -> JSONResponse:
     return success(
-        [{"device_type": name, "specs": get_device(name).specs()} for name in available_device_types()]
+        [
+            {"device_type": name, "specs": get_device(name).specs()}
+            for name in available_device_types()
+        ]
     )

@@ -75,7 +75,9 @@ async def job_status(
 
 
 @router.get("/api/v1/jobs/{job_id}/results_link", summary="A signed link to a job's result")
-def results_link(job_id: str, request: Request, ctx: Context, caller: CurrentCaller) -> JSONResponse:
+def results_link(
+    job_id: str, request: Request, ctx: Context, caller: CurrentCaller
+) -> JSONResponse:
     link = service.result_link(ctx, caller, job_id, base_url(request, ctx))
     return success({"results_link": link})
 

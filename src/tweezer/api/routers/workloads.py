@@ -24,7 +24,9 @@ ACTIVE = (WorkloadStatus.PENDING, WorkloadStatus.RUNNING)
 
 def _workload(ctx: ServerContext, caller: Caller, workload_id: str) -> dict[str, Any]:
     with ctx.db.transaction() as session:
-        return workload_to_wire(workload_store.get_workload(session, caller.project_ids, workload_id), None)
+        return workload_to_wire(
+            workload_store.get_workload(session, caller.project_ids, workload_id), None
+        )
 
 
 @router.post("/api/v1/workloads", summary="Create a workload")
