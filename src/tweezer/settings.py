@@ -40,6 +40,9 @@ class Settings(BaseSettings):
         default=3600.0, gt=0, description="An open batch idle this long times out."
     )
     job_timeout_seconds: float = Field(default=3600.0, gt=0)
+    job_memory_limit_bytes: int | None = Field(
+        default=None, gt=0, description="A worker over this memory (RSS) is stopped; its job errs."
+    )
     scheduler_interval_seconds: float = Field(default=0.5, gt=0)
 
     secret_key_hex: str | None = Field(

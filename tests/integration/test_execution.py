@@ -252,3 +252,29 @@ def test_killed_worker_process_gives_its_job_back_to_the_queue(tmp_path):
         assert job["status"] == "DONE"
     finally:
         solo.stop()
+
+
+def test_a_job_over_the_time_limit_ends_in_error_with_a_sentence(tmp_path):
+    strict = ServerProcess(tmp_path, workers=1, env={"TWEEZER_JOB_TIMEOUT_SECONDS": "1"}).start()
+    try:
+        slow = _create(strict, long_sequence_json(duration_ns=20000), [{"runs": 10}])
+        assert _wait_batch(strict, slow["id"])["status"] == "ERROR"
+        job = _job(strict, slow["jobs"][0]["id"])
+        assert job["status"] == "ERROR"
+        assert "longer than the limit of 1 s" in job["errors"][0]
+    finally:
+        strict.stop()
+
+
+def test_a_job_over_the_memory_limit_ends_in_error_with_a_sentence(tmp_path, sequence_json):
+    # 1 MiB: any emulator worker is over it as soon as a job runs.
+    tight = ServerProcess(
+        tmp_path, workers=1, env={"TWEEZER_JOB_MEMORY_LIMIT_BYTES": str(2**20)}
+    ).start()
+    try:
+        batch = _create(tight, long_sequence_json(), [{"runs": 10}])
+        assert _wait_batch(tight, batch["id"])["status"] == "ERROR"
+        (error,) = _job(tight, batch["jobs"][0]["id"])["errors"]
+        assert "more memory than the worker limit of 1 MiB" in error
+    finally:
+        tight.stop()

@@ -26,7 +26,7 @@ def build_executor(settings: Settings):  # type: ignore[no-untyped-def]
 
     if settings.executor != "local":
         raise ValueError(f"Unknown executor {settings.executor!r}; this server knows 'local'.")
-    return LocalExecutor(settings.workers, settings.results_dir)
+    return LocalExecutor(settings.workers, settings.results_dir, settings.job_memory_limit_bytes)
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import socket
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -16,6 +17,7 @@ from tweezer.store.jobs import ClaimedJob
 
 # Spawn, not fork: the parent runs threads (web server, scheduler), which fork does not copy safely.
 _CONTEXT = multiprocessing.get_context("spawn")
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclass
@@ -27,9 +29,21 @@ class _Slot:
     pending: list[ClaimedJob] = field(default_factory=list)
 
 
+def resident_bytes(pid: int) -> int | None:
+    """A process's resident memory, from /proc (None where there is no /proc)."""
+    try:
+        with open(f"/proc/{pid}/statm") as statm:
+            return int(statm.read().split()[1]) * _PAGE_SIZE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class LocalExecutor(Executor):
-    def __init__(self, workers: int, results_dir: Path) -> None:
+    def __init__(
+        self, workers: int, results_dir: Path, memory_limit_bytes: int | None = None
+    ) -> None:
         self._results_dir = str(results_dir)
+        self._memory_limit = memory_limit_bytes
         self._slots = [self._start_slot() for _ in range(workers)]
         self._wake_reader, self._wake_writer = socket.socketpair()
         self._wake_reader.setblocking(False)
@@ -71,11 +85,29 @@ class LocalExecutor(Executor):
         outcomes: list[Outcome] = []
         for index, slot in enumerate(self._slots):
             outcomes += self._read(slot)
+            if slot.job_id is not None and self._over_memory(slot):
+                outcomes.append(Outcome(job_id=slot.job_id, error=self._memory_error()))
+                slot.job_id = None
+                slot.process.kill()
+                slot.process.join(timeout=5)
             if not slot.process.is_alive():
                 if slot.job_id is not None:
                     outcomes.append(Outcome(job_id=slot.job_id, lost=True))
                 self._replace(index)
         return outcomes
+
+    def _over_memory(self, slot: _Slot) -> bool:
+        if self._memory_limit is None or slot.process.pid is None:
+            return False
+        used = resident_bytes(slot.process.pid)
+        return used is not None and used > self._memory_limit
+
+    def _memory_error(self) -> str:
+        limit_mib = (self._memory_limit or 0) / 2**20
+        return (
+            f"The job used more memory than the worker limit of {limit_mib:.0f} MiB and was "
+            "stopped; use fewer atoms or a lighter engine (EMU_MPS), or ask for a higher limit."
+        )
 
     def _read(self, slot: _Slot) -> list[Outcome]:
         outcomes = []

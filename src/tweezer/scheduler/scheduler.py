@@ -34,11 +34,14 @@ class Scheduler:
         executor: Executor,
         settings: Settings,
         on_change: Callable[[], None] = lambda: None,
+        exclusive_device_types: frozenset[str] = frozenset(),
     ) -> None:
         self.db = db
         self.executor = executor
         self.settings = settings
         self.on_change = on_change
+        #: Devices that run one job, and one batch, at a time (QPUs).
+        self.exclusive_device_types = exclusive_device_types
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._started_at: dict[str, float] = {}
         self._stop = threading.Event()
@@ -155,7 +158,11 @@ class Scheduler:
             return False
         with self.db.transaction() as session:
             claimed = job_store.claim_next_jobs(
-                session, self.worker_id, free, self.settings.lease_seconds
+                session,
+                self.worker_id,
+                free,
+                self.settings.lease_seconds,
+                self.exclusive_device_types,
             )
             batch_store.refresh_batch_statuses(session, {job.batch_id for job in claimed})
         for job in claimed:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select, update
+from sqlalchemy import Select, and_, case, func, select, text, update
 from sqlalchemy.orm import Session
 
 from tweezer.domain.errors import NotFound
 from tweezer.domain.filters import JobQuery, Page
-from tweezer.enums import JobStatus
+from tweezer.enums import BatchStatus, JobStatus
 from tweezer.store.models import Batch, Job, utcnow
 
 PRIORITY_RANK = case((Batch.priority == "HIGH", 2), (Batch.priority == "MEDIUM", 1), else_=0)
@@ -105,27 +106,86 @@ def cancel_jobs(session: Session, jobs: Iterable[Job]) -> None:
         job.lease_expires_at = None
 
 
-def claim_next_jobs(
-    session: Session, worker_id: str, limit: int, lease_seconds: float
-) -> list[ClaimedJob]:
-    """Atomically move up to `limit` PENDING jobs to RUNNING for this worker, best first.
+def _is_postgresql(session: Session) -> bool:
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
 
-    Order: batch priority, then age, then position in the batch. On PostgreSQL the rows are
-    locked with SKIP LOCKED, so several schedulers never claim the same job; on SQLite the
-    transaction holds the database write lock (BEGIN IMMEDIATE).
-    """
+
+def _next_shared_jobs(session: Session, limit: int, exclusive: Collection[str]) -> list[str]:
     if limit <= 0:
         return []
     stmt = (
         select(Job.id)
         .join(Batch, Batch.id == Job.batch_id)
-        .where(Job.status == JobStatus.PENDING)
+        .where(Job.status == JobStatus.PENDING, Batch.device_type.not_in(exclusive))
         .order_by(PRIORITY_RANK.desc(), Job.created_at, Job.ordered_id)
         .limit(limit)
     )
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
+    if _is_postgresql(session):
         stmt = stmt.with_for_update(of=Job, skip_locked=True)
-    ids = list(session.scalars(stmt).all())
+    return list(session.scalars(stmt).all())
+
+
+def _device_lock_key(device_type: str) -> int:
+    digest = hashlib.sha256(f"tweezer device {device_type}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _next_exclusive_job(session: Session, device_type: str) -> str | None:
+    """The next job for a device that runs one job at a time and, once it starts a batch,
+    only that batch's jobs until they have all ended (a QPU)."""
+    if _is_postgresql(session):
+        # Replicas decide one at a time for this device; the lock ends with the transaction.
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _device_lock_key(device_type)}
+        )
+    on_device = (Batch.device_type == device_type,)
+    busy = session.scalar(
+        select(Job.id)
+        .join(Batch, Batch.id == Job.batch_id)
+        .where(*on_device, Job.status == JobStatus.RUNNING)
+        .limit(1)
+    )
+    if busy is not None:
+        return None
+    holder = session.scalar(
+        select(Batch.id)
+        .where(*on_device, Batch.status == BatchStatus.RUNNING)
+        .order_by(Batch.start_datetime)
+        .limit(1)
+    )
+    stmt = (
+        select(Job.id)
+        .join(Batch, Batch.id == Job.batch_id)
+        .where(*on_device, Job.status == JobStatus.PENDING)
+    )
+    if holder is not None:
+        stmt = stmt.where(Job.batch_id == holder).order_by(Job.ordered_id)
+    else:
+        stmt = stmt.order_by(PRIORITY_RANK.desc(), Job.created_at, Job.ordered_id)
+    return session.scalar(stmt.limit(1))
+
+
+def claim_next_jobs(
+    session: Session,
+    worker_id: str,
+    limit: int,
+    lease_seconds: float,
+    exclusive_device_types: Collection[str] = (),
+) -> list[ClaimedJob]:
+    """Atomically move up to `limit` PENDING jobs to RUNNING for this worker, best first.
+
+    Order: batch priority, then age, then position in the batch. On PostgreSQL the rows are
+    locked with SKIP LOCKED, so several schedulers never claim the same job; on SQLite the
+    transaction holds the database write lock (BEGIN IMMEDIATE). Devices named in
+    `exclusive_device_types` (QPUs) run one job at a time, one batch at a time.
+    """
+    if limit <= 0:
+        return []
+    ids: list[str] = []
+    for device_type in sorted(exclusive_device_types):
+        if len(ids) < limit and (job_id := _next_exclusive_job(session, device_type)):
+            ids.append(job_id)
+    ids += _next_shared_jobs(session, limit - len(ids), exclusive_device_types)
     if not ids:
         return []
     now = utcnow()

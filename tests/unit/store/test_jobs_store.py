@@ -147,3 +147,59 @@ def test_renewed_claims_do_not_expire_and_lost_claims_are_reported(db, owner):
         assert job_store.claims_lost(session, "w1", {a.id, b.id}) == {b.id}
         job_store.renew_leases(session, "w1", {a.id}, lease_seconds=30)
         assert job_store.release_expired_claims(session, max_attempts=3) == set()
+
+
+def _batch_on(
+    db: Database, owner: tuple[str, str], device: str, jobs: int, priority: str = "MEDIUM"
+) -> str:
+    user_id, project_id = owner
+    spec = batch_store.NewBatch(
+        project_id=project_id,
+        user_id=user_id,
+        device_type=device,
+        sequence_builder="{}",
+        open=False,
+        priority=priority,
+    )
+    with db.transaction() as session:
+        return batch_store.create_batch(session, spec, [batch_store.NewJob(runs=1)] * jobs).id
+
+
+def _claim(db: Database, limit: int = 10) -> list[job_store.ClaimedJob]:
+    with db.transaction() as session:
+        claimed = job_store.claim_next_jobs(
+            session, "w1", limit, lease_seconds=30, exclusive_device_types={"QPU"}
+        )
+        batch_store.refresh_batch_statuses(session, {job.batch_id for job in claimed})
+        return claimed
+
+
+def _finish(db: Database, jobs: list[job_store.ClaimedJob]) -> None:
+    with db.transaction() as session:
+        for job in jobs:
+            job_store.finish_job(session, job.id, "w1", None)
+        batch_store.refresh_batch_statuses(session, {job.batch_id for job in jobs})
+
+
+def test_a_qpu_runs_one_job_at_a_time_beside_shared_devices(db, owner):
+    first = _batch_on(db, owner, "QPU", jobs=3)
+    _batch_on(db, owner, "QPU", jobs=3)
+    emulated = _batch_on(db, owner, "EMU", jobs=3)
+    claimed = _claim(db)
+    on_qpu = [job for job in claimed if job.device_type == "QPU"]
+    assert [job.batch_id for job in on_qpu] == [first]
+    assert sum(job.batch_id == emulated for job in claimed) == 3
+    assert not [job for job in _claim(db) if job.device_type == "QPU"]  # still busy
+
+
+def test_a_qpu_finishes_its_batch_before_starting_another(db, owner):
+    first = _batch_on(db, owner, "QPU", jobs=3)
+    seen = _claim(db)
+    assert [job.batch_id for job in seen] == [first]
+    urgent = _batch_on(db, owner, "QPU", jobs=1, priority="HIGH")
+    order = []
+    while seen:
+        order += [job.batch_id for job in seen]
+        _finish(db, seen)
+        seen = _claim(db)
+    assert order == [first, first, first, urgent]
