@@ -55,6 +55,16 @@ def test_get_job_with_wait_returns_the_finished_job_and_its_result(sdk, sequence
     assert len(job.full_result["raw"]) == 25
 
 
+def test_a_result_reads_back_as_pulser_results(sdk, sequence_json):
+    from pulser.backend.results import Results
+
+    batch = sdk.create_batch(sequence_json, [{"runs": 30}], device_type=EMU_FREE, wait=True)
+    job = batch.ordered_jobs[0]
+    results = job.pulser_results
+    assert isinstance(results, Results)
+    assert results.final_bitstrings == job.result
+
+
 def test_get_job_with_a_timeout_raises_wait_timeout_error(sdk):
     batch = slow_batch(sdk)
     with pytest.raises(WaitTimeoutError, match="Job"):

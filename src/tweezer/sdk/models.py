@@ -144,6 +144,22 @@ class Job(_ServerObject):
         full = self.full_result
         return full.get("counter") if full else None
 
+    @property
+    def pulser_results(self) -> Any:
+        """The result as pulser's own `pulser.backend.results.Results` object, for engines that
+        make one; None while the job has no result. Needs `pulser-core` installed."""
+        full = self.full_result
+        serialized = full.get("serialised_results") if full else None
+        if serialized is None:
+            return None
+        try:
+            from pulser.backend.results import Results
+        except ImportError as exc:
+            raise ImportError(
+                "Reading results as pulser objects needs pulser-core: pip install pulser-core"
+            ) from exc
+        return Results.from_abstract_repr(serialized)
+
     def cancel(self) -> dict[str, Any]:
         """Cancel the job on the server, update this object, and return the job's wire form."""
         data = self._core.cancel_job(self.id)
