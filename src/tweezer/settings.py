@@ -50,6 +50,13 @@ class Settings(BaseSettings):
         description="Hex key that signs result links; replicas must share it. "
         "Default: made once and kept in <data-dir>/secret.key.",
     )
+    webhook_allow_private_targets: bool = Field(
+        default=False, description="Let webhooks reach loopback and private networks."
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_max_attempts: int = Field(default=8, ge=1)
+    webhook_retry_base_seconds: float = Field(default=2.0, gt=0, description="Doubles per try.")
+
     results_link_ttl_seconds: int = 3600
     access_token_ttl_seconds: int = Field(default=3600, gt=0, description="Lifetime of a login.")
     idempotency_ttl_seconds: int = 24 * 3600

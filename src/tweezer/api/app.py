@@ -13,12 +13,14 @@ from tweezer.api.decoding import RequestBodyMiddleware
 from tweezer.api.errors import install_error_handlers
 from tweezer.api.routers import account, batches, devices, jobs, workloads
 from tweezer.api.waiting import ChangeNotifier
+from tweezer.enums import DeviceTypeName
 from tweezer.results.links import ResultLinkSigner
 from tweezer.results.store import LocalResultStore
 from tweezer.security.access_tokens import AccessTokens
 from tweezer.services.context import ServerContext
 from tweezer.settings import Settings
 from tweezer.store.db import Database
+from tweezer.webhooks.delivery import WebhookDeliverer
 
 
 def build_executor(settings: Settings):  # type: ignore[no-untyped-def]
@@ -27,6 +29,11 @@ def build_executor(settings: Settings):  # type: ignore[no-untyped-def]
     if settings.executor != "local":
         raise ValueError(f"Unknown executor {settings.executor!r}; this server knows 'local'.")
     return LocalExecutor(settings.workers, settings.results_dir, settings.job_memory_limit_bytes)
+
+
+def exclusive_device_types() -> frozenset[str]:
+    """Device types that run one job, and one batch, at a time: the QPUs."""
+    return frozenset({DeviceTypeName.FRESNEL.value})
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -44,13 +51,19 @@ def create_app(settings: Settings) -> FastAPI:
         )
         notifier = ChangeNotifier()
         notifier.bind(asyncio.get_running_loop())
-        ctx.listeners.append(notifier.notify_threadsafe)
+        deliverer = WebhookDeliverer(db, ctx.results, settings)
+        ctx.listeners += [notifier.notify_threadsafe, deliverer.wake]
+        deliverer.start()
         scheduler = None
         if settings.workers > 0:
             from tweezer.scheduler.scheduler import Scheduler
 
             scheduler = Scheduler(
-                db, build_executor(settings), settings, on_change=notifier.notify_threadsafe
+                db,
+                build_executor(settings),
+                settings,
+                on_change=ctx.changed,
+                exclusive_device_types=exclusive_device_types(),
             )
             ctx.listeners.append(scheduler.wake)
             scheduler.start()
@@ -61,6 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             if scheduler is not None:
                 scheduler.stop()
+            deliverer.stop()
             db.dispose()
 
     app = FastAPI(

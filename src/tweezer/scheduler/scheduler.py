@@ -20,6 +20,7 @@ from tweezer.settings import Settings
 from tweezer.store import batches as batch_store
 from tweezer.store import idempotency
 from tweezer.store import jobs as job_store
+from tweezer.store import webhooks as webhook_store
 from tweezer.store.db import Database
 
 log = logging.getLogger("tweezer.scheduler")
@@ -110,6 +111,8 @@ class Scheduler:
                     batch_id = job_store.finish_job(
                         session, outcome.job_id, self.worker_id, outcome.error
                     )
+                    if batch_id is not None:
+                        webhook_store.enqueue_for_job(session, outcome.job_id)
                 if batch_id is not None:
                     touched.add(batch_id)
             batch_store.refresh_batch_statuses(session, touched)

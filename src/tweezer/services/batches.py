@@ -20,6 +20,7 @@ from tweezer.store import idempotency
 from tweezer.store import jobs as job_store
 from tweezer.store.accounts import Caller
 from tweezer.store.models import Batch, Job
+from tweezer.webhooks.targets import check_target
 
 CREATE_BATCH = "POST /api/v1/batches"
 
@@ -63,6 +64,8 @@ def create_batch(
             seen = idempotency.find(session, body.project_id, idempotency_key, CREATE_BATCH)
         if seen is not None:
             return Created(batch_id=seen.object_id, replayed=True)
+    if body.webhook is not None:
+        check_target(body.webhook, ctx.settings.webhook_allow_private_targets)
     get_device(body.device_type).validate_batch(
         body.sequence_builder,
         [job.model_dump() for job in body.jobs],

@@ -13,9 +13,16 @@ from starlette.concurrency import run_in_threadpool
 
 from tweezer.api.deps import Context, CurrentCaller
 from tweezer.api.envelope import success
-from tweezer.domain.errors import InvalidInput, MalformedBody, RateLimited, Unauthenticated
+from tweezer.domain.errors import (
+    InvalidInput,
+    MalformedBody,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+)
 from tweezer.services import accounts as service
 from tweezer.store.models import ApiToken, Project, User
+from tweezer.webhooks.signing import project_key
 
 router = APIRouter(tags=["account"])
 
@@ -214,3 +221,12 @@ def create_token(body: TokenIn, ctx: Context, caller: CurrentCaller) -> JSONResp
 @router.delete("/api/v1/tokens/{token_id}", summary="Revoke an API token")
 def revoke_token(token_id: str, ctx: Context, caller: CurrentCaller) -> JSONResponse:
     return success(_token(service.revoke_token(ctx, caller, token_id)))
+
+
+@router.get("/api/v1/projects/{project_id}/webhook-secret", summary="Key that signs webhooks")
+def webhook_secret(project_id: str, ctx: Context, caller: CurrentCaller) -> JSONResponse:
+    """The HMAC key of this project's webhook signatures (see docs/webhooks.md)."""
+    if project_id not in caller.project_ids:
+        raise NotFound(f"No project with id {project_id}.")
+    key = project_key(ctx.settings.secret_key, project_id)
+    return success({"project_id": project_id, "secret": key.hex()})
