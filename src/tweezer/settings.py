@@ -23,7 +23,14 @@ class Settings(BaseSettings):
         default=None, description="Base URL clients reach this server at; default: from request."
     )
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=0)
-    executor: str = Field(default="local", description="'local' (worker processes).")
+    executor: str = Field(
+        default="local",
+        description="'local' (worker processes), 'ray' (the cluster at RAY_ADDRESS) or "
+        "'ray://host:port'.",
+    )
+    ray_worker_gpus: float = Field(
+        default=0, ge=0, description="GPUs each Ray worker asks for: >0 places them on GPU nodes."
+    )
 
     # Request limits.
     max_body_bytes: int = 20 * 1024 * 1024

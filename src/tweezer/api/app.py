@@ -14,6 +14,7 @@ from tweezer.api.errors import install_error_handlers
 from tweezer.api.routers import account, batches, devices, jobs, workloads
 from tweezer.api.waiting import ChangeNotifier
 from tweezer.enums import DeviceTypeName
+from tweezer.executors.base import Executor
 from tweezer.results.links import ResultLinkSigner
 from tweezer.results.store import LocalResultStore
 from tweezer.security.access_tokens import AccessTokens
@@ -23,12 +24,25 @@ from tweezer.store.db import Database
 from tweezer.webhooks.delivery import WebhookDeliverer
 
 
-def build_executor(settings: Settings):  # type: ignore[no-untyped-def]
-    from tweezer.executors.local import LocalExecutor
+def build_executor(settings: Settings) -> Executor:
+    """The executor the settings name: `local` worker processes, or `ray` / `ray://host:port`."""
+    if settings.executor == "local":
+        from tweezer.executors.local import LocalExecutor
 
-    if settings.executor != "local":
-        raise ValueError(f"Unknown executor {settings.executor!r}; this server knows 'local'.")
-    return LocalExecutor(settings.workers, settings.results_dir, settings.job_memory_limit_bytes)
+        return LocalExecutor(
+            settings.workers, settings.results_dir, settings.job_memory_limit_bytes
+        )
+    if settings.executor == "ray" or settings.executor.startswith("ray://"):
+        from tweezer.executors.ray import RayExecutor
+
+        address = settings.executor if settings.executor.startswith("ray://") else None
+        return RayExecutor(
+            address, settings.workers, settings.results_dir, settings.ray_worker_gpus
+        )
+    raise ValueError(
+        f"Unknown executor {settings.executor!r}; use 'local', 'ray' (with RAY_ADDRESS) "
+        "or 'ray://host:port'."
+    )
 
 
 def exclusive_device_types() -> frozenset[str]:

@@ -1,4 +1,5 @@
-"""What runs inside a worker process: prepare a batch once, run its jobs, store results."""
+"""What runs where jobs are computed (a local worker process, a Ray actor): prepare a batch
+once, run its jobs."""
 
 from __future__ import annotations
 
@@ -19,8 +20,7 @@ PREPARED_CACHE_SIZE = 8
 class JobRunner:
     """Runs claimed jobs, reusing each batch's parsed sequence for all its jobs."""
 
-    def __init__(self, results_dir: Path) -> None:
-        self.results = LocalResultStore(results_dir)
+    def __init__(self) -> None:
         self._prepared: OrderedDict[str, Any] = OrderedDict()
 
     def _prepared_for(self, job: ClaimedJob) -> tuple[Any, Any]:
@@ -39,30 +39,33 @@ class JobRunner:
             self._prepared.move_to_end(job.batch_id)
         return device, prepared
 
-    def run(self, job: ClaimedJob) -> str | None:
-        """Run one job and store its result; return None on success, else the error sentence."""
+    def compute(self, job: ClaimedJob) -> tuple[dict[str, Any] | None, str | None]:
+        """Run one job: (its result, None) on success, else (None, the error sentence)."""
         try:
             device, prepared = self._prepared_for(job)
-            result = device.run(prepared, job.variables, job.runs)
+            return dict(device.run(prepared, job.variables, job.runs)), None
         except (DomainError, RunFailed) as error:
-            return error.description
+            return None, error.description
         except Exception as error:  # noqa: BLE001 - any engine failure becomes the job's error
-            return f"The {job.device_type} engine failed: {type(error).__name__}: {error}"
-        self.results.write(job.id, result)
-        return None
+            return None, f"The {job.device_type} engine failed: {type(error).__name__}: {error}"
 
 
 def worker_main(connection: Connection, results_dir: str) -> None:
-    """Entry point of a local worker process: serve jobs from the pipe until it closes."""
-    runner = JobRunner(Path(results_dir))
+    """Entry point of a local worker process: serve jobs from the pipe until it closes.
+
+    The worker writes each result itself, where the server reads it from.
+    """
+    runner, results = JobRunner(), LocalResultStore(Path(results_dir))
     connection.send(("ready", None, None))
     while True:
         try:
             job = connection.recv()
         except EOFError:
             return
-        try:
-            error = runner.run(job)
-        except BaseException:  # the result could not even be written: report, keep serving
-            error = "The worker could not store the result: " + traceback.format_exc(limit=1)
+        result, error = runner.compute(job)
+        if result is not None:
+            try:
+                results.write(job.id, result)
+            except OSError:
+                error = "The worker could not store the result: " + traceback.format_exc(limit=1)
         connection.send(("done", job.id, error))
