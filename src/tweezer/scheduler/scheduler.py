@@ -7,14 +7,13 @@ loses nothing: its claims expire and other schedulers take the jobs back.
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable
 
+from tweezer.background import BackgroundLoop
 from tweezer.executors.base import Executor, Outcome
 from tweezer.settings import Settings
 from tweezer.store import batches as batch_store
@@ -22,8 +21,6 @@ from tweezer.store import idempotency
 from tweezer.store import jobs as job_store
 from tweezer.store import webhooks as webhook_store
 from tweezer.store.db import Database
-
-log = logging.getLogger("tweezer.scheduler")
 
 HOUSEKEEPING_INTERVAL_SECONDS = 2.0
 
@@ -45,33 +42,24 @@ class Scheduler:
         self.exclusive_device_types = exclusive_device_types
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._started_at: dict[str, float] = {}
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._last_renewal = 0.0
         self._last_housekeeping = 0.0
+        self._loop = BackgroundLoop(
+            "tweezer-scheduler",
+            lambda: self.step(settings.scheduler_interval_seconds),
+            executor.wake,
+        )
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="tweezer-scheduler", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self.executor.wake()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self._loop.stop(timeout=10)
         self.executor.shutdown()
 
     def wake(self) -> None:
         """New work or a cancellation: look now rather than at the next tick."""
         self.executor.wake()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.step(self.settings.scheduler_interval_seconds)
-            except Exception:  # keep scheduling; the database may be briefly unavailable
-                log.exception("scheduler step failed")
-                self._stop.wait(1.0)
 
     def step(self, timeout: float) -> None:
         """One round: collect outcomes, drop lost claims, enforce limits, claim new jobs."""

@@ -11,6 +11,7 @@ from datetime import timedelta
 import httpx
 
 from tweezer.api.presenters import job_to_wire
+from tweezer.background import BackgroundLoop
 from tweezer.domain.errors import InvalidInput
 from tweezer.results.store import LocalResultStore
 from tweezer.settings import Settings
@@ -34,33 +35,23 @@ class WebhookDeliverer:
         self.settings = settings
         self._http = httpx.Client(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
         self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = BackgroundLoop("tweezer-webhooks", self._step, self._wake.set)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="tweezer-webhooks", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self.settings.webhook_timeout_seconds + 5)
+        self._loop.stop(timeout=self.settings.webhook_timeout_seconds + 5)
         self._http.close()
 
     def wake(self) -> None:
+        """A job ended: look for deliveries now rather than at the next tick."""
         self._wake.set()
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                sent = self.deliver_due()
-            except Exception:  # keep delivering; the database may be briefly unavailable
-                log.exception("webhook delivery round failed")
-                sent = 0
-            if not sent:
-                self._wake.wait(IDLE_SECONDS)
-                self._wake.clear()
+    def _step(self) -> None:
+        if not self.deliver_due():
+            self._wake.wait(IDLE_SECONDS)
+            self._wake.clear()
 
     def deliver_due(self) -> int:
         """Try every delivery that is due now; return how many were tried."""
