@@ -127,8 +127,8 @@ def test_malformed_sequence_gets_400_and_stores_nothing(server):
     assert _count_batches(server) == before
 
 
-@pytest.mark.parametrize("device_type", ["FRESNEL", "EMU_SV", "NOT_A_DEVICE"])
-def test_device_types_not_served_get_400_naming_the_available_ones(
+@pytest.mark.parametrize("device_type", ["NOT_A_DEVICE", "emu_sv"])
+def test_unknown_device_types_get_400_naming_the_available_ones(
     server, sequence_json, device_type
 ):
     with _client(server) as client:
@@ -280,6 +280,19 @@ def test_public_specs_need_no_token_and_specs_do(server):
     from pulser.json.abstract_repr.deserializer import deserialize_device
 
     deserialize_device(specs["EMU_FREE"])
+
+
+def test_devices_listing_says_kind_status_limits_and_queue(server, sequence_json):
+    with _client(server) as client:
+        listed = client.get("/api/v1/devices").json()["data"]
+    by_type = {item["device_type"]: item for item in listed}
+    assert set(by_type) == {"FRESNEL", "EMU_FREE", "EMU_TN", "EMU_SV", "EMU_MPS", "EMU_FRESNEL"}
+    fresnel = by_type["FRESNEL"]
+    assert fresnel["kind"] == "QPU" and fresnel["twin"] is True and fresnel["status"] == "UP"
+    assert by_type["EMU_SV"]["kind"] == "EMULATOR" and by_type["EMU_SV"]["twin"] is False
+    for item in listed:
+        assert item["max_atoms"] > 0 and item["max_runs"] > 0 and item["queue_length"] >= 0
+    assert httpx.get(f"{server.url}/api/v1/devices").status_code == 401
 
 
 def test_unknown_workload_type_gets_400_and_nothing_stored(server):

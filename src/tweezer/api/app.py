@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from tweezer.api.decoding import RequestBodyMiddleware
 from tweezer.api.errors import install_error_handlers
 from tweezer.api.routers import account, batches, devices, jobs, workloads
 from tweezer.api.waiting import ChangeNotifier
-from tweezer.enums import DeviceTypeName
+from tweezer.devices.registry import describe_devices
 from tweezer.executors.base import Executor
 from tweezer.results.links import ResultLinkSigner
 from tweezer.results.store import LocalResultStore
@@ -45,11 +46,6 @@ def build_executor(settings: Settings) -> Executor:
     )
 
 
-def exclusive_device_types() -> frozenset[str]:
-    """Device types that run one job, and one batch, at a time: the QPUs."""
-    return frozenset({DeviceTypeName.FRESNEL.value})
-
-
 def create_app(settings: Settings) -> FastAPI:
     """An app over the settings' database; with workers > 0 it also runs jobs itself."""
 
@@ -77,12 +73,13 @@ def create_app(settings: Settings) -> FastAPI:
                 build_executor(settings),
                 settings,
                 on_change=ctx.changed,
-                exclusive_device_types=exclusive_device_types(),
             )
             ctx.listeners.append(scheduler.wake)
             scheduler.start()
         app.state.context = ctx
         app.state.notifier = notifier
+        # Load every device's engine now, not in the first request that lists devices.
+        await run_in_threadpool(describe_devices)
         try:
             yield
         finally:

@@ -14,22 +14,31 @@ methods:
   the batch there (it may cache work between jobs).
 - `run(prepared, variables, runs, seed=None)`: runs one job and returns a `JobResult`, a
   JSON-able dict written as the job's result blob.
+- `describe()`: a `DeviceInfo` for `GET /api/v1/devices`: kind (QPU or emulator, twin or real),
+  status (UP, DOWN, MAINTENANCE), limits and what computes its jobs. The API adds queue lengths.
 
 Errors: bad input raises `InvalidInput` (the same sentences as `validate_batch`, should a job
 reach `run` unchecked); an engine that fails on good input raises `RunFailed`, whose sentence
-belongs in the job's `errors`.
+belongs in the job's `errors`. `DeviceUnavailable` (a `RunFailed`) says the job did not start
+because the device is DOWN or in MAINTENANCE: a scheduler may hold the job and try again later.
 """
 
 from __future__ import annotations
 
 import abc
+import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, TypedDict
+from typing import Any, ClassVar, NotRequired, TypedDict
 
 from tweezer.domain.errors import InvalidInput
+from tweezer.enums import StrEnum
 
 __all__ = [
     "Device",
+    "DeviceInfo",
+    "DeviceKind",
+    "DeviceStatus",
+    "DeviceUnavailable",
     "InvalidInput",
     "JobRequest",
     "JobResult",
@@ -54,6 +63,9 @@ class JobResult(TypedDict):
     serialised_results: str | None
     #: how the result was obtained (engine, atom order, noise, seed...); free-form, JSON-able.
     metadata: dict[str, Any]
+    #: only when the batch's `result_types` ask for "expectation" and the engine computes it:
+    #: {"occupation": [one float per atom, in `metadata["atom_order"]`], ...}.
+    expectation: NotRequired[dict[str, Any]]
 
 
 class RunFailed(Exception):
@@ -62,6 +74,54 @@ class RunFailed(Exception):
     def __init__(self, description: str) -> None:
         super().__init__(description)
         self.description = description
+
+
+class DeviceUnavailable(RunFailed):
+    """The device is DOWN or in MAINTENANCE: the job did not start and may be tried again."""
+
+
+class DeviceStatus(StrEnum):
+    """Whether a device takes jobs now."""
+
+    UP = "UP"
+    DOWN = "DOWN"
+    MAINTENANCE = "MAINTENANCE"
+
+
+class DeviceKind(StrEnum):
+    """What a device type is."""
+
+    QPU = "QPU"
+    EMULATOR = "EMULATOR"
+
+
+@dataclasses.dataclass(frozen=True)
+class DeviceInfo:
+    """What `GET /api/v1/devices` says about one device type (the API adds its queue length)."""
+
+    #: the wire name, e.g. "EMU_SV".
+    device_type: str
+    #: QPU or EMULATOR.
+    kind: DeviceKind
+    #: UP, DOWN or MAINTENANCE.
+    status: DeviceStatus
+    #: True for a QPU whose jobs a digital twin (a noisy emulation) runs instead of hardware.
+    twin: bool
+    #: largest register a job may have.
+    max_atoms: int
+    #: most shots a job may ask for.
+    max_runs: int
+    #: what computes its jobs, in words (e.g. "emu-sv 2.10.1 (state vector, torch on cpu)").
+    engine: str
+    #: why the status is not UP, or None.
+    status_reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a JSON-able dict, kind and status as their strings."""
+        out = dataclasses.asdict(self)
+        out["kind"] = str(self.kind)
+        out["status"] = str(self.status)
+        return out
 
 
 class PreparedBatch:
@@ -83,6 +143,10 @@ class Device(abc.ABC):
     @abc.abstractmethod
     def specs(self) -> str:
         """The pulser abstract representation of the device this type accepts."""
+
+    @abc.abstractmethod
+    def describe(self) -> DeviceInfo:
+        """Kind, status and limits of this device type, for `GET /api/v1/devices`."""
 
     @abc.abstractmethod
     def validate_batch(

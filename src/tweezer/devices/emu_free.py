@@ -66,7 +66,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
-import difflib
+import importlib.metadata
 import itertools
 import json
 import math
@@ -79,17 +79,22 @@ from typing import Any
 
 import numpy as np
 import pulser
-from pulser.devices import AnalogDevice, MockDevice
+from pulser.devices import MockDevice
 from pulser.noise_model import NoiseModel
 
 from tweezer.devices.base import (
     Device,
+    DeviceInfo,
+    DeviceKind,
+    DeviceStatus,
     InvalidInput,
     JobRequest,
     JobResult,
     PreparedBatch,
     RunFailed,
 )
+from tweezer.devices.fresnel_specs import STAND_IN, strict_sequence
+from tweezer.devices.options import SHOT_RESULT_TYPES, check_keys, flag, parse_result_types
 from tweezer.devices.sequences import (
     CheckedJob,
     build_job,
@@ -127,15 +132,13 @@ DEFAULT_SPAM: Mapping[str, float] = {
     "p_false_neg": 0.05,
 }
 CONFIGURATION_KEYS = ("with_noise", "strict_validation", "result_types")
-RESULT_TYPES = ("counter", "run", "raw", "sample")
+RESULT_TYPES = SHOT_RESULT_TYPES
 #: The device `strict_validation` checks against: pulser's stand-in for FRESNEL.
-STRICT_DEVICE = AnalogDevice
+STRICT_DEVICE = STAND_IN
 #: The eigenstate read as '1', by measurement basis (pulser's convention).
 _ONE_STATE = {"ground-rydberg": "r", "digital": "h", "XY": "d"}
 #: Final states kept per prepared batch (12 atoms: 64 KiB each; 3-level: 8 MiB each).
 _STATE_CACHE_SIZE = 8
-#: A key this close (difflib ratio) to a known one is taken for a typo of it.
-_TYPO_CUTOFF = 0.8
 
 
 # ---------------------------------------------------------------------------------------------
@@ -155,63 +158,20 @@ class EmuFreeConfiguration:
 
 def parse_configuration(configuration: Mapping[str, Any] | None) -> EmuFreeConfiguration:
     """Check EMU_FREE's configuration; raise `InvalidInput` naming the bad key."""
-    if configuration is None:
-        return EmuFreeConfiguration()
-    if not isinstance(configuration, Mapping):
-        raise InvalidInput(
-            "The configuration must be a JSON object (or null), "
-            f"got {type(configuration).__name__}."
-        )
-    known = ", ".join(CONFIGURATION_KEYS)
-    passed: list[str] = []
-    for key in configuration:
-        if key in CONFIGURATION_KEYS:
-            continue
-        close = difflib.get_close_matches(str(key), CONFIGURATION_KEYS, n=1, cutoff=_TYPO_CUTOFF)
-        if close:
-            raise InvalidInput(
-                f"Configuration key '{key}' is not known to EMU_FREE; did you mean "
-                f"'{close[0]}'? Its keys are {known} (other keys pass through unused)."
-            )
-        passed.append(str(key))
-
-    return EmuFreeConfiguration(
-        with_noise=_flag(configuration, "with_noise"),
-        strict_validation=_flag(configuration, "strict_validation"),
-        result_types=_result_types(configuration.get("result_types")),
-        passed_through=tuple(sorted(passed)),
+    mapping, passed = check_keys(
+        configuration, device_type=DeviceTypeName.EMU_FREE.value, keys=CONFIGURATION_KEYS
     )
-
-
-def _flag(configuration: Mapping[str, Any], key: str) -> bool:
-    value = configuration.get(key)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise InvalidInput(
-            f"Configuration '{key}' must be true or false, got {json.dumps(value, default=str)}."
-        )
-    return value
-
-
-def _result_types(value: Any) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    if isinstance(value, str) or not isinstance(value, Sequence):
-        raise InvalidInput(
-            "Configuration 'result_types' must be null or a list of result types "
-            f"({', '.join(RESULT_TYPES)}), got {json.dumps(value, default=str)}."
-        )
-    out = []
-    for item in value:
-        name = item.lower() if isinstance(item, str) else item
-        if name not in RESULT_TYPES:
-            raise InvalidInput(
-                f"Result type {json.dumps(item, default=str)} is not available on EMU_FREE, "
-                f"which samples bitstrings; use {', '.join(RESULT_TYPES)} (or null)."
-            )
-        out.append(name)
-    return tuple(out)
+    return EmuFreeConfiguration(
+        with_noise=flag(mapping, "with_noise"),
+        strict_validation=flag(mapping, "strict_validation"),
+        result_types=parse_result_types(
+            mapping.get("result_types"),
+            device_type=DeviceTypeName.EMU_FREE.value,
+            allowed=RESULT_TYPES,
+            why="which samples bitstrings",
+        ),
+        passed_through=passed,
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -242,7 +202,8 @@ def parse_backend_configuration(text: str | None) -> BackendOptions:
             config = EmulationConfig.from_abstract_repr(text)
     except Exception as exc:
         raise InvalidInput(
-            prefix + "does not parse as a pulser EmulationConfig abstract representation: "
+            prefix
+            + "does not parse as a pulser EmulationConfig abstract representation: "
             + short_reason(exc)
         ) from None
     if getattr(config, "initial_state", None) is not None:
@@ -251,8 +212,7 @@ def parse_backend_configuration(text: str | None) -> BackendOptions:
         )
     if getattr(config, "interaction_matrix", None) is not None:
         raise InvalidInput(
-            prefix + "sets an interaction_matrix; EMU_FREE computes interactions from the "
-            "register."
+            prefix + "sets an interaction_matrix; EMU_FREE computes interactions from the register."
         )
     n_trajectories = getattr(config, "n_trajectories", None)
     if n_trajectories is not None and (
@@ -293,9 +253,7 @@ class EmuFreePreparedBatch(PreparedBatch):
         self.options = options
         #: the noise the jobs run with; None when noiseless.
         self.noise_model = noise_model
-        self._states: collections.OrderedDict[str, tuple[Any, int]] = (
-            collections.OrderedDict()
-        )
+        self._states: collections.OrderedDict[str, tuple[Any, int]] = collections.OrderedDict()
 
     def cached_state(self, key: str) -> tuple[Any, int] | None:
         found = self._states.get(key)
@@ -347,6 +305,22 @@ class EmuFreeDevice(Device):
             MockDevice, name=self.device_type, max_atom_num=self.max_atoms, max_runs=self.max_runs
         )
         return device.to_abstract_repr()
+
+    def describe(self) -> DeviceInfo:
+        try:
+            version = importlib.metadata.version("pulser-simulation")
+        except importlib.metadata.PackageNotFoundError:
+            version = None
+        return DeviceInfo(
+            device_type=self.device_type,
+            kind=DeviceKind.EMULATOR,
+            status=DeviceStatus.UP if version else DeviceStatus.DOWN,
+            twin=False,
+            max_atoms=self.max_atoms,
+            max_runs=self.max_runs,
+            engine=f"pulser-simulation {version or '(not installed)'} (QutipBackendV2, CPU)",
+            status_reason=None if version else "pulser-simulation is not installed on the server.",
+        )
 
     # -- validation ---------------------------------------------------------------------------
 
@@ -455,7 +429,8 @@ class EmuFreeDevice(Device):
         if not isinstance(prepared, EmuFreePreparedBatch):
             raise TypeError(f"EMU_FREE runs batches it prepared, not {type(prepared).__name__}")
         if seed is not None and (
-            isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
+            isinstance(seed, bool)
+            or not isinstance(seed, numbers.Integral)
             or not 0 <= seed < 2**32
         ):
             raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
@@ -569,9 +544,7 @@ def _emulate(
     shots_per_trajectory = math.ceil(job.runs / n_trajectories)
     config = QutipConfig(
         observables=[
-            BitStrings(
-                evaluation_times=[1.0], num_shots=shots_per_trajectory, one_state=one_state
-            )
+            BitStrings(evaluation_times=[1.0], num_shots=shots_per_trajectory, one_state=one_state)
         ],
         default_evaluation_times=[1.0],
         noise_model=noise,
@@ -589,8 +562,15 @@ def _is_stochastic(noise: NoiseModel) -> bool:
     try:
         from pulser_simulation.simulation import _has_stochastic_noise
     except ImportError:  # pragma: no cover - a later pulser moved it; decide ourselves
-        deterministic = {"SPAM", "relaxation", "dephasing", "depolarizing", "eff_noise",
-                         "leakage", "dmm_crosstalk"}
+        deterministic = {
+            "SPAM",
+            "relaxation",
+            "dephasing",
+            "depolarizing",
+            "eff_noise",
+            "leakage",
+            "dmm_crosstalk",
+        }
         return bool(set(noise.noise_types) - deterministic) or (
             "SPAM" in noise.noise_types and noise.state_prep_error != 0
         )
@@ -599,19 +579,7 @@ def _is_stochastic(noise: NoiseModel) -> bool:
 
 def _strict_sequence(seq: pulser.Sequence) -> pulser.Sequence:
     """`seq` moved onto the FRESNEL stand-in, as a QPU submission would be checked."""
-    from pulser.backend.abc import Backend
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            strict = seq.with_new_device(STRICT_DEVICE, strict=True)
-            Backend.validate_sequence(strict, mimic_qpu=True)
-    except Exception as exc:
-        raise InvalidInput(
-            f"strict_validation: the sequence does not fit {STRICT_DEVICE.name}, which stands "
-            f"for FRESNEL: {short_reason(exc)}"
-        ) from None
-    return strict
+    return strict_sequence(seq, STRICT_DEVICE)
 
 
 @contextlib.contextmanager

@@ -284,7 +284,7 @@ def check_variables(
         raise job_error(
             index,
             "the sequence's register is mappable, so variables must give 'qubits', "
-            "a mapping of qubit id to trap id (e.g. {\"q0\": 0, \"q1\": 5}).",
+            'a mapping of qubit id to trap id (e.g. {"q0": 0, "q1": 5}).',
         )
 
     missing = [name for name in declared if name not in given]
@@ -379,9 +379,7 @@ def _show(value: Any) -> str:
 
 
 def _canonical_key(variables: Mapping[str, Any]) -> str:
-    return json.dumps(
-        {str(k): v for k, v in variables.items()}, sort_keys=True, default=str
-    )
+    return json.dumps({str(k): v for k, v in variables.items()}, sort_keys=True, default=str)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,11 +15,14 @@ class Outcome:
     `error is None and not lost`: the result is stored, the job is DONE.
     `error`: the job failed, with a sentence for the user.
     `lost`: the run vanished (its process died); the job goes back to the queue.
+    `device_unavailable`: the device could not take the job now (DOWN, MAINTENANCE); the job
+    goes back to the queue without using up one of its tries.
     """
 
     job_id: str
     error: str | None = None
     lost: bool = False
+    device_unavailable: bool = False
 
 
 class Executor(abc.ABC):

@@ -18,6 +18,8 @@ from tweezer.store.jobs import ClaimedJob
 # Spawn, not fork: the parent runs threads (web server, scheduler), which fork does not copy safely.
 _CONTEXT = multiprocessing.get_context("spawn")
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+#: How long a worker told to stop may take to clean up before it is killed.
+STOP_GRACE_SECONDS = 2.0
 
 
 @dataclass
@@ -44,6 +46,7 @@ class LocalExecutor(Executor):
     ) -> None:
         self._results_dir = str(results_dir)
         self._memory_limit = memory_limit_bytes
+        self._threads = max(1, (os.cpu_count() or 1) // max(1, workers))
         self._slots = [self._start_slot() for _ in range(workers)]
         self._wake_reader, self._wake_writer = socket.socketpair()
         self._wake_reader.setblocking(False)
@@ -51,7 +54,10 @@ class LocalExecutor(Executor):
     def _start_slot(self) -> _Slot:
         parent, child = _CONTEXT.Pipe()
         process = _CONTEXT.Process(
-            target=worker_main, args=(child, self._results_dir), daemon=True, name="tweezer-worker"
+            target=worker_main,
+            args=(child, self._results_dir, self._threads),
+            daemon=True,
+            name="tweezer-worker",
         )
         process.start()
         child.close()
@@ -113,7 +119,7 @@ class LocalExecutor(Executor):
         outcomes = []
         try:
             while slot.connection.poll():
-                kind, job_id, error = slot.connection.recv()
+                kind, job_id, computed = slot.connection.recv()
                 if kind == "ready":
                     slot.ready = True
                     for job in slot.pending:
@@ -121,7 +127,13 @@ class LocalExecutor(Executor):
                     slot.pending.clear()
                 elif job_id == slot.job_id:
                     slot.job_id = None
-                    outcomes.append(Outcome(job_id=job_id, error=error))
+                    outcomes.append(
+                        Outcome(
+                            job_id=job_id,
+                            error=computed.error,
+                            device_unavailable=computed.device_unavailable,
+                        )
+                    )
         except (EOFError, OSError):
             pass  # the process died; the caller sees it is not alive
         return outcomes
@@ -142,9 +154,13 @@ class LocalExecutor(Executor):
     def cancel(self, job_id: str) -> None:
         for index, slot in enumerate(self._slots):
             if slot.job_id == job_id:
-                # An engine cannot be interrupted mid-step; ending the process is what stops it.
-                slot.process.kill()
-                slot.process.join(timeout=5)
+                # An engine cannot be interrupted mid-step; ending the process is what stops
+                # it. SIGTERM first lets a device clean up (a QPU driver cancels upstream).
+                slot.process.terminate()
+                slot.process.join(timeout=STOP_GRACE_SECONDS)
+                if slot.process.is_alive():
+                    slot.process.kill()
+                    slot.process.join(timeout=5)
                 self._replace(index)
 
     def shutdown(self) -> None:

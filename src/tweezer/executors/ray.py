@@ -17,7 +17,7 @@ import ray
 from ray.exceptions import RayActorError, RayError
 
 from tweezer.executors.base import Executor, Outcome
-from tweezer.executors.worker import JobRunner
+from tweezer.executors.worker import Computed, JobRunner, limit_threads
 from tweezer.results.store import LocalResultStore
 from tweezer.store.jobs import ClaimedJob
 
@@ -30,9 +30,10 @@ class JobActor:
     """A Ray actor that computes jobs, one at a time."""
 
     def __init__(self) -> None:
+        limit_threads(1)  # each actor asks Ray for one CPU
         self.runner = JobRunner()
 
-    def compute(self, job: ClaimedJob) -> tuple[dict[str, Any] | None, str | None]:
+    def compute(self, job: ClaimedJob) -> Computed:
         return self.runner.compute(job)
 
 
@@ -96,15 +97,17 @@ class RayExecutor(Executor):
         assert job_id is not None
         slot.job_id = slot.ref = None
         try:
-            result, error = ray.get(ref)
+            computed: Computed = ray.get(ref)
         except RayActorError:  # the actor's process or node died: the run is lost
             slot.actor = self._new_actor()
             return Outcome(job_id=job_id, lost=True)
         except RayError as failure:
             return Outcome(job_id=job_id, error=f"The Ray cluster failed to run the job: {failure}")
-        if result is not None:
-            self._results.write(job_id, result)
-        return Outcome(job_id=job_id, error=error)
+        if computed.result is not None:
+            self._results.write(job_id, computed.result)
+        return Outcome(
+            job_id=job_id, error=computed.error, device_unavailable=computed.device_unavailable
+        )
 
     def cancel(self, job_id: str) -> None:
         for slot in self._slots:

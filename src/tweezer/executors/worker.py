@@ -3,18 +3,53 @@ once, run its jobs."""
 
 from __future__ import annotations
 
+import os
+import signal
 import traceback
 from collections import OrderedDict
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from tweezer.devices.base import RunFailed
+from tweezer.devices.base import DeviceUnavailable, RunFailed
 from tweezer.domain.errors import DomainError
 from tweezer.results.store import LocalResultStore
 from tweezer.store.jobs import ClaimedJob
 
 PREPARED_CACHE_SIZE = 8
+
+
+@dataclass(frozen=True)
+class Computed:
+    """How one job's computation went: a result, or an error sentence."""
+
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    #: the device could not take the job now; it may be tried again later.
+    device_unavailable: bool = False
+
+
+def limit_threads(threads: int) -> None:
+    """Keep one worker's numeric libraries to its share of the cores, so that several
+    workers on one machine do not oversubscribe it."""
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    os.environ["MKL_NUM_THREADS"] = str(threads)
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.set_num_threads(threads)
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM ends the worker through SystemExit, so that a device can clean up
+    (a QPU driver cancels its submission) before the process goes."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
 
 
 class JobRunner:
@@ -39,22 +74,28 @@ class JobRunner:
             self._prepared.move_to_end(job.batch_id)
         return device, prepared
 
-    def compute(self, job: ClaimedJob) -> tuple[dict[str, Any] | None, str | None]:
-        """Run one job: (its result, None) on success, else (None, the error sentence)."""
+    def compute(self, job: ClaimedJob) -> Computed:
+        """Run one job and say how it went."""
         try:
             device, prepared = self._prepared_for(job)
-            return dict(device.run(prepared, job.variables, job.runs)), None
+            return Computed(result=dict(device.run(prepared, job.variables, job.runs)))
+        except DeviceUnavailable as error:
+            return Computed(error=error.description, device_unavailable=True)
         except (DomainError, RunFailed) as error:
-            return None, error.description
+            return Computed(error=error.description)
         except Exception as error:  # noqa: BLE001 - any engine failure becomes the job's error
-            return None, f"The {job.device_type} engine failed: {type(error).__name__}: {error}"
+            return Computed(
+                error=f"The {job.device_type} engine failed: {type(error).__name__}: {error}"
+            )
 
 
-def worker_main(connection: Connection, results_dir: str) -> None:
+def worker_main(connection: Connection, results_dir: str, threads: int) -> None:
     """Entry point of a local worker process: serve jobs from the pipe until it closes.
 
     The worker writes each result itself, where the server reads it from.
     """
+    _stop_on_sigterm()
+    limit_threads(threads)
     runner, results = JobRunner(), LocalResultStore(Path(results_dir))
     connection.send(("ready", None, None))
     while True:
@@ -62,10 +103,11 @@ def worker_main(connection: Connection, results_dir: str) -> None:
             job = connection.recv()
         except EOFError:
             return
-        result, error = runner.compute(job)
-        if result is not None:
+        computed = runner.compute(job)
+        if computed.result is not None:
             try:
-                results.write(job.id, result)
+                results.write(job.id, computed.result)
             except OSError:
-                error = "The worker could not store the result: " + traceback.format_exc(limit=1)
-        connection.send(("done", job.id, error))
+                trace = traceback.format_exc(limit=1)
+                computed = Computed(error="The worker could not store the result: " + trace)
+        connection.send(("done", job.id, computed))

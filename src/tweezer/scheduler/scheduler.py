@@ -14,6 +14,8 @@ import uuid
 from collections.abc import Callable
 
 from tweezer.background import BackgroundLoop
+from tweezer.devices.base import DeviceInfo, DeviceKind, DeviceStatus
+from tweezer.devices.registry import describe_devices
 from tweezer.executors.base import Executor, Outcome
 from tweezer.settings import Settings
 from tweezer.store import batches as batch_store
@@ -32,14 +34,16 @@ class Scheduler:
         executor: Executor,
         settings: Settings,
         on_change: Callable[[], None] = lambda: None,
-        exclusive_device_types: frozenset[str] = frozenset(),
+        devices: Callable[[], list[DeviceInfo]] = describe_devices,
     ) -> None:
         self.db = db
         self.executor = executor
         self.settings = settings
         self.on_change = on_change
-        #: Devices that run one job, and one batch, at a time (QPUs).
-        self.exclusive_device_types = exclusive_device_types
+        self._describe_devices = devices
+        #: Devices that run one job, and one batch, at a time (QPUs), and those not UP now.
+        self.exclusive_device_types: frozenset[str] = frozenset()
+        self.unavailable_device_types: frozenset[str] = frozenset()
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._started_at: dict[str, float] = {}
         self._last_renewal = 0.0
@@ -87,13 +91,14 @@ class Scheduler:
             touched = set()
             for outcome in outcomes:
                 self._started_at.pop(outcome.job_id, None)
-                if outcome.lost:
+                if outcome.lost or outcome.device_unavailable:
                     batch_id = job_store.release_job(
                         session,
                         outcome.job_id,
                         self.worker_id,
-                        "The worker process running this job died",
+                        outcome.error or "The worker process running this job died",
                         self.settings.max_attempts,
+                        count_attempt=not outcome.device_unavailable,
                     )
                 else:
                     batch_id = job_store.finish_job(
@@ -134,6 +139,13 @@ class Scheduler:
         return True
 
     def _housekeeping(self) -> bool:
+        infos = self._describe_devices()
+        self.exclusive_device_types = frozenset(
+            info.device_type for info in infos if info.kind == DeviceKind.QPU
+        )
+        self.unavailable_device_types = frozenset(
+            info.device_type for info in infos if info.status != DeviceStatus.UP
+        )
         with self.db.transaction() as session:
             touched = job_store.release_expired_claims(session, self.settings.max_attempts)
             batch_store.refresh_batch_statuses(session, touched)
@@ -154,6 +166,7 @@ class Scheduler:
                 free,
                 self.settings.lease_seconds,
                 self.exclusive_device_types,
+                self.unavailable_device_types,
             )
             batch_store.refresh_batch_statuses(session, {job.batch_id for job in claimed})
         for job in claimed:

@@ -110,13 +110,13 @@ def _is_postgresql(session: Session) -> bool:
     return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
-def _next_shared_jobs(session: Session, limit: int, exclusive: Collection[str]) -> list[str]:
+def _next_shared_jobs(session: Session, limit: int, skipped: Collection[str]) -> list[str]:
     if limit <= 0:
         return []
     stmt = (
         select(Job.id)
         .join(Batch, Batch.id == Job.batch_id)
-        .where(Job.status == JobStatus.PENDING, Batch.device_type.not_in(exclusive))
+        .where(Job.status == JobStatus.PENDING, Batch.device_type.not_in(skipped))
         .order_by(PRIORITY_RANK.desc(), Job.created_at, Job.ordered_id)
         .limit(limit)
     )
@@ -171,21 +171,24 @@ def claim_next_jobs(
     limit: int,
     lease_seconds: float,
     exclusive_device_types: Collection[str] = (),
+    unavailable_device_types: Collection[str] = (),
 ) -> list[ClaimedJob]:
     """Atomically move up to `limit` PENDING jobs to RUNNING for this worker, best first.
 
     Order: batch priority, then age, then position in the batch. On PostgreSQL the rows are
     locked with SKIP LOCKED, so several schedulers never claim the same job; on SQLite the
     transaction holds the database write lock (BEGIN IMMEDIATE). Devices named in
-    `exclusive_device_types` (QPUs) run one job at a time, one batch at a time.
+    `exclusive_device_types` (QPUs) run one job at a time, one batch at a time; jobs of
+    `unavailable_device_types` (DOWN, MAINTENANCE) wait.
     """
     if limit <= 0:
         return []
     ids: list[str] = []
-    for device_type in sorted(exclusive_device_types):
+    for device_type in sorted(set(exclusive_device_types) - set(unavailable_device_types)):
         if len(ids) < limit and (job_id := _next_exclusive_job(session, device_type)):
             ids.append(job_id)
-    ids += _next_shared_jobs(session, limit - len(ids), exclusive_device_types)
+    skipped = {*exclusive_device_types, *unavailable_device_types}
+    ids += _next_shared_jobs(session, limit - len(ids), skipped)
     if not ids:
         return []
     now = utcnow()
@@ -274,13 +277,21 @@ def finish_job(session: Session, job_id: str, worker_id: str, error: str | None)
 
 
 def release_job(
-    session: Session, job_id: str, worker_id: str, reason: str, max_attempts: int
+    session: Session,
+    job_id: str,
+    worker_id: str,
+    reason: str,
+    max_attempts: int,
+    count_attempt: bool = True,
 ) -> str | None:
     """Give back a job whose run was lost (its worker died): PENDING again, or ERROR when
-    it has used up its tries. Returns its batch id, or None if this worker did not hold it."""
+    it has used up its tries. A run that never started (its device was down) does not count
+    as a try. Returns its batch id, or None if this worker did not hold it."""
     job = session.get(Job, job_id)
     if job is None or job.status != JobStatus.RUNNING or job.claimed_by != worker_id:
         return None
+    if not count_attempt:
+        job.attempts -= 1
     _release(job, reason, max_attempts, utcnow())
     return job.batch_id
 
@@ -296,6 +307,17 @@ def _release(job: Job, reason: str, max_attempts: int, now: datetime) -> None:
     else:
         job.status = JobStatus.PENDING
         job.start_timestamp = None
+
+
+def queue_lengths(session: Session) -> dict[str, int]:
+    """{device type: how many jobs wait for it (PENDING)}."""
+    rows = session.execute(
+        select(Batch.device_type, func.count())
+        .join(Job, Job.batch_id == Batch.id)
+        .where(Job.status == JobStatus.PENDING)
+        .group_by(Batch.device_type)
+    ).all()
+    return {device_type: count for device_type, count in rows}
 
 
 def release_expired_claims(session: Session, max_attempts: int) -> set[str]:

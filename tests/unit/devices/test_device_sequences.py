@@ -34,7 +34,8 @@ def test_parse_sequence_gives_back_the_sequence():
     parsed = parse_sequence(original.to_abstract_repr())
     assert parsed.is_parametrized()
     assert parse_sequence(original.to_abstract_repr().encode()).declared_variables.keys() == {
-        "t", "omegas"
+        "t",
+        "omegas",
     }
 
 
@@ -57,8 +58,12 @@ def test_declared_variables_say_name_type_and_size():
 
 
 def test_check_job_normalizes_values_for_build():
-    job = check_job(sequence(), {"runs": 3, "variables": {"t": [100.0], "omegas": [1, 2, 3]}},
-                    max_runs=10, index=4)
+    job = check_job(
+        sequence(),
+        {"runs": 3, "variables": {"t": [100.0], "omegas": [1, 2, 3]}},
+        max_runs=10,
+        index=4,
+    )
     assert job.runs == 3 and job.index == 4
     assert job.variables == {"t": 100, "omegas": [1.0, 2.0, 3.0]}
     assert isinstance(job.variables["t"], int)
@@ -66,11 +71,15 @@ def test_check_job_normalizes_values_for_build():
 
 def test_equal_variables_share_one_build():
     seq = sequence()
-    jobs = check_jobs(seq, [
-        {"runs": 1, "variables": {"t": 100, "omegas": [1, 2, 3]}},
-        {"runs": 2, "variables": {"omegas": [1.0, 2.0, 3.0], "t": [100]}},
-        {"runs": 3, "variables": {"t": 200, "omegas": [1, 2, 3]}},
-    ], max_runs=10)
+    jobs = check_jobs(
+        seq,
+        [
+            {"runs": 1, "variables": {"t": 100, "omegas": [1, 2, 3]}},
+            {"runs": 2, "variables": {"omegas": [1.0, 2.0, 3.0], "t": [100]}},
+            {"runs": 3, "variables": {"t": 200, "omegas": [1, 2, 3]}},
+        ],
+        max_runs=10,
+    )
     assert jobs[0].key == jobs[1].key != jobs[2].key
     built = list(distinct_builds(seq, jobs))
     assert [job.index for job, _ in built] == [0, 2]

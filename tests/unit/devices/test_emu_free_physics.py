@@ -48,8 +48,15 @@ def rabi_sequence(omega: float) -> Sequence:
     return seq
 
 
-def run_once(sequence: Sequence, variables=None, runs=SHOTS, configuration=None, seed=7,
-             device: EmuFreeDevice | None = None, backend_configuration=None):
+def run_once(
+    sequence: Sequence,
+    variables=None,
+    runs=SHOTS,
+    configuration=None,
+    seed=7,
+    device: EmuFreeDevice | None = None,
+    backend_configuration=None,
+):
     device = device or EmuFreeDevice()
     text = sequence.to_abstract_repr()
     jobs = [{"runs": runs, "variables": variables}]
@@ -58,8 +65,9 @@ def run_once(sequence: Sequence, variables=None, runs=SHOTS, configuration=None,
     return device.run(prepared, variables, runs, seed=seed)
 
 
-@pytest.mark.parametrize("device", [AnalogDevice, DigitalAnalogDevice, MockDevice],
-                         ids=lambda d: d.name)
+@pytest.mark.parametrize(
+    "device", [AnalogDevice, DigitalAnalogDevice, MockDevice], ids=lambda d: d.name
+)
 def test_pi_pulse_excites_one_atom_on_every_pulser_device(device):
     result = run_once(pi_pulse_sequence(device), runs=500)
     assert result["counter"].get("1", 0) > 0.95 * 500
@@ -125,8 +133,9 @@ def test_with_noise_adds_spam_errors_at_pulsers_rates():
     assert clean["counter"].get("0", 0) <= 0.005 * runs
     # An atom reads '0' if it was lost at preparation (and no false positive), or was excited
     # and read falsely as '0'.
-    eta, eps, eps_prime = (DEFAULT_SPAM[k] for k in ("state_prep_error", "p_false_pos",
-                                                     "p_false_neg"))
+    eta, eps, eps_prime = (
+        DEFAULT_SPAM[k] for k in ("state_prep_error", "p_false_pos", "p_false_neg")
+    )
     expected_zeros = eta * (1 - eps) + (1 - eta) * eps_prime
     zeros = noisy["counter"].get("0", 0) / runs
     assert zeros > 0
@@ -137,8 +146,9 @@ def test_with_noise_adds_spam_errors_at_pulsers_rates():
 
 def test_a_seed_makes_noisy_shots_reproducible():
     def run(seed):
-        return run_once(pi_pulse_sequence(), runs=300, seed=seed,
-                        configuration={"with_noise": True})["raw"]
+        return run_once(
+            pi_pulse_sequence(), runs=300, seed=seed, configuration={"with_noise": True}
+        )["raw"]
 
     assert run(11) == run(11)
     assert run(11) != run(12)

@@ -50,8 +50,13 @@ def mappable_sequence() -> str:
     return seq.to_abstract_repr()
 
 
-def refused(sequence: str, jobs, configuration=None, backend_configuration=None,
-            device: EmuFreeDevice = DEVICE) -> str:
+def refused(
+    sequence: str,
+    jobs,
+    configuration=None,
+    backend_configuration=None,
+    device: EmuFreeDevice = DEVICE,
+) -> str:
     with pytest.raises(InvalidInput) as caught:
         device.validate_batch(sequence, jobs, configuration, backend_configuration)
     return caught.value.description
@@ -84,8 +89,10 @@ def test_a_sequence_without_variables_takes_null_or_empty_variables():
 
 
 def test_a_missing_variable_is_named_with_its_job():
-    jobs = [{"runs": 5, "variables": GOOD_VARIABLES},
-            {"runs": 5, "variables": {"t": 100, "amps": [1.0, 2.0]}}]
+    jobs = [
+        {"runs": 5, "variables": GOOD_VARIABLES},
+        {"runs": 5, "variables": {"t": 100, "amps": [1.0, 2.0]}},
+    ]
     sentence = refused(parametrized_sequence(), jobs)
     assert sentence.startswith("Job 1:")
     assert "missing variable 'detuning'" in sentence
@@ -313,14 +320,16 @@ def test_flags_must_be_booleans(key, value):
     assert f"'{key}' must be true or false" in sentence
 
 
-@pytest.mark.parametrize("result_types", [None, ["counter"], ["run", "sample"], ["raw"],
-                                          ["COUNTER"]])
+@pytest.mark.parametrize(
+    "result_types", [None, ["counter"], ["run", "sample"], ["raw"], ["COUNTER"]]
+)
 def test_known_result_types_pass(result_types):
     DEVICE.validate_batch(plain_sequence(), [{"runs": 5}], {"result_types": result_types})
 
 
-@pytest.mark.parametrize("result_types", [["expectation"], ["counter", "histogram"], "counter",
-                                          [3]])
+@pytest.mark.parametrize(
+    "result_types", [["expectation"], ["counter", "histogram"], "counter", [3]]
+)
 def test_other_result_types_are_refused(result_types):
     sentence = refused(plain_sequence(), [{"runs": 5}], {"result_types": result_types})
     assert "counter, run, raw, sample" in sentence
