@@ -130,7 +130,7 @@ def test_create_batch_takes_a_configuration_dict(sdk, sequence_json):
 
 
 def test_create_batch_sends_the_sdks_webhook(server, sequence_json):
-    hook = "http://127.0.0.1:9/hook"
+    hook = "http://93.184.215.14/hook"  # a public address: loopback targets are refused
     sdk = SDK(
         token_provider=StaticTokenProvider(server.token),
         endpoints=Endpoints(core=server.url, account=server.url),
