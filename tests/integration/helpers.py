@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -33,10 +34,17 @@ class ServerProcess:
     env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    #: (certificate, key, CA certificate): serve https with them (`tweezer serve --tls-...`).
+    tls: tuple[Path, Path, Path] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    @property
+    def verify(self) -> ssl.SSLContext | bool:
+        """What httpx should verify the server's certificate with."""
+        return ssl.create_default_context(cafile=str(self.tls[2])) if self.tls else True
 
     @property
     def credentials(self) -> dict[str, str]:
@@ -70,6 +78,11 @@ class ServerProcess:
                 str(self.workers),
                 "--log-level",
                 "warning",
+                *(
+                    ["--tls-cert", str(self.tls[0]), "--tls-key", str(self.tls[1])]
+                    if self.tls
+                    else []
+                ),
             ],
             env=env,
             stdout=log,
@@ -81,7 +94,8 @@ class ServerProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"tweezer serve exited: {self.log_tail()}")
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                health = httpx.get(f"{self.url}/healthz", timeout=1, verify=self.verify)
+                if health.status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tweezer.api.decoding import RequestBodyMiddleware
 from tweezer.api.errors import install_error_handlers
+from tweezer.api.retries import LostAnswers
 from tweezer.api.routers import account, batches, devices, jobs, workloads
 from tweezer.api.waiting import ChangeNotifier
 from tweezer.devices.registry import describe_devices
@@ -96,6 +97,9 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    # The last added runs first: bodies are capped and decompressed before LostAnswers
+    # fingerprints them.
+    app.add_middleware(LostAnswers)
     app.add_middleware(RequestBodyMiddleware, max_bytes=settings.max_body_bytes)
     for module in (batches, jobs, workloads, devices, account):
         app.include_router(module.router)

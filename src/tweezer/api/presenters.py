@@ -32,6 +32,9 @@ def job_to_wire(job: Job) -> dict[str, Any]:
         "errors": list(job.errors or []),
         "variables": job.variables,
         "parent_id": job.parent_id,
+        # A job's own sequence (pasqal-cloud >= 0.22 reads it): jobs here always run their
+        # batch's sequence_builder, so it is null.
+        "sequence": None,
     }
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tweezer.cli.certificates import dev_certificate
 from tweezer.domain.errors import DomainError
 from tweezer.security.passwords import hash_password
 from tweezer.services.accounts import check_password
@@ -200,6 +201,16 @@ def add_admin_parser(commands: argparse._SubParsersAction) -> None:  # type: ign
 
     parser = action("revoke-token", revoke_token, "revoke an API token")
     parser.add_argument("token_id")
+
+    parser = action(
+        "dev-certificate",
+        dev_certificate,
+        "make a local CA and a server certificate for 127.0.0.1/localhost (testing TLS)",
+    )
+    parser.add_argument("--out", type=Path, required=True, help="folder to write the files to")
+    parser.add_argument(
+        "--name", action="append", help="another host name or IP the certificate is for"
+    )
 
     action("list-users", list_users, "list users")
     action("list-projects", list_projects, "list projects and their members")

@@ -35,8 +35,12 @@ def _serve(args: argparse.Namespace) -> int:
         }.items()
         if value is not None
     }
+    if (args.tls_cert is None) != (args.tls_key is None):
+        print("error: give both --tls-cert and --tls-key, or neither.", file=sys.stderr)
+        return 2
+    tls = args.tls_cert is not None
     settings = Settings(**overrides)
-    url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    url = settings.public_url or f"{'https' if tls else 'http'}://{settings.host}:{settings.port}"
     created = prepare(settings, url)
     print(f"Tweezer data in {settings.resolved_data_dir}", flush=True)
     if created is not None:
@@ -53,6 +57,8 @@ def _serve(args: argparse.Namespace) -> int:
         port=settings.port,
         log_level=args.log_level,
         timeout_graceful_shutdown=5,
+        ssl_certfile=str(args.tls_cert) if tls else None,
+        ssl_keyfile=str(args.tls_key) if tls else None,
     )
     return 0
 
@@ -68,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--workers", type=int, help="worker processes (default: CPU count)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument(
+        "--tls-cert", type=Path, help="serve https with this PEM certificate (chain)"
+    )
+    serve.add_argument("--tls-key", type=Path, help="the PEM private key of --tls-cert")
     serve.set_defaults(handler=_serve)
     add_admin_parser(commands)
     return parser

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -13,7 +14,7 @@ from tweezer.domain.errors import DomainError, Forbidden, InvalidInput
 from tweezer.domain.filters import JobQuery
 from tweezer.domain.statuses import ensure_batch_cancelable, ensure_batch_open
 from tweezer.enums import ACTIVE_JOB_STATUSES, BatchStatus
-from tweezer.services.context import ServerContext
+from tweezer.services.context import Render, ServerContext, T
 from tweezer.services.requests import CreateBatchIn, JobIn, check_tags
 from tweezer.store import batches as batch_store
 from tweezer.store import idempotency
@@ -23,12 +24,6 @@ from tweezer.store.models import Batch, Job
 from tweezer.webhooks.targets import check_target
 
 CREATE_BATCH = "POST /api/v1/batches"
-
-
-@dataclass(frozen=True)
-class Created:
-    batch_id: str
-    replayed: bool
 
 
 def ensure_member(caller: Caller, project_id: str) -> None:
@@ -46,13 +41,83 @@ def _check_job_count(ctx: ServerContext, count: int) -> None:
 
 
 def _new_jobs(jobs: Sequence[JobIn]) -> list[batch_store.NewJob]:
-    return [batch_store.NewJob(runs=job.runs, variables=job.variables) for job in jobs]
+    rows = []
+    for job in jobs:
+        assert job.runs is not None  # check_jobs gave every job its runs
+        rows.append(batch_store.NewJob(runs=job.runs, variables=job.variables))
+    return rows
+
+
+def check_jobs(jobs: Sequence[JobIn], backend_configuration: str | None) -> list[JobIn]:
+    """Refuse jobs that carry their own sequence; settle each job's number of shots.
+
+    With a `backend_configuration` (a pulser EmulationConfig) the shots are the config's, as on
+    Pasqal Cloud: the `num_shots` of its BitStrings observable (else its `default_num_shots`),
+    whatever `runs` says; pulser's EmulationConfig-based backends send `runs: 1` or none at all
+    and document that it is ignored. Without one, every job needs its `runs`.
+    """
+    for index, job in enumerate(jobs):
+        if job.sequence is not None:
+            raise InvalidInput(
+                f"Job {index} carries its own sequence; this server runs every job of a batch "
+                "on the batch's sequence. Send the sequence as the batch's sequence_builder, "
+                "and one batch per sequence."
+            )
+    bitstrings, default = shots_of(backend_configuration)
+    settled = []
+    for index, job in enumerate(jobs):
+        runs = bitstrings if bitstrings is not None else job.runs
+        if runs is None:
+            runs = default
+        if runs is None:
+            raise InvalidInput(
+                f"Job {index} has no 'runs'; give every job its number of runs, or give the "
+                "batch a backend_configuration (a pulser EmulationConfig) that sets the shots."
+            )
+        settled.append(job if runs == job.runs else job.model_copy(update={"runs": runs}))
+    return settled
+
+
+def shots_of(backend_configuration: str | None) -> tuple[int | None, int | None]:
+    """(shots of the config's BitStrings observable, the config's default_num_shots); None for
+    what it does not say. Without a config, or with one that does not parse (the device's
+    validation then says what is wrong with it): (None, None)."""
+    if not backend_configuration:
+        return None, None
+    from pulser.backend import BitStrings, EmulationConfig
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            config = EmulationConfig.from_abstract_repr(backend_configuration)
+            default = int(config.default_num_shots)
+            for observable in config.observables:
+                if isinstance(observable, BitStrings):
+                    shots = observable.num_shots
+                    return (default if shots is None else int(shots)), default
+            return None, default
+    except Exception:
+        return None, None
+
+
+def _job_dicts(jobs: Sequence[JobIn]) -> list[dict[str, object]]:
+    return [job.model_dump(exclude={"sequence"}) for job in jobs]
 
 
 def create_batch(
-    ctx: ServerContext, caller: Caller, body: CreateBatchIn, idempotency_key: str | None
-) -> Created:
+    ctx: ServerContext,
+    caller: Caller,
+    body: CreateBatchIn,
+    idempotency_key: str | None,
+    render: Render[T],
+) -> T:
     ensure_member(caller, body.project_id)
+    if body.sequence_builder is None:
+        raise InvalidInput(
+            "The batch has no sequence_builder; this server runs every job of a batch on the "
+            "batch's sequence, so send the sequence there (jobs with their own sequence are "
+            "not supported)."
+        )
     _check_job_count(ctx, len(body.jobs))
     if not body.jobs and not body.is_open:
         raise InvalidInput(
@@ -62,13 +127,14 @@ def create_batch(
         idempotency.check_key(idempotency_key)
         with ctx.db.transaction() as session:
             seen = idempotency.find(session, body.project_id, idempotency_key, CREATE_BATCH)
-        if seen is not None:
-            return Created(batch_id=seen.object_id, replayed=True)
+            if seen is not None:
+                return render(session, seen.object_id)
     if body.webhook is not None:
         check_target(body.webhook, ctx.settings.webhook_allow_private_targets)
+    jobs = check_jobs(body.jobs, body.backend_configuration)
     get_device(body.device_type).validate_batch(
         body.sequence_builder,
-        [job.model_dump() for job in body.jobs],
+        _job_dicts(jobs),
         body.configuration,
         body.backend_configuration,
     )
@@ -86,33 +152,37 @@ def create_batch(
     )
     try:
         with ctx.db.transaction() as session:
-            batch = batch_store.create_batch(session, spec, _new_jobs(body.jobs))
+            batch = batch_store.create_batch(session, spec, _new_jobs(jobs))
             if idempotency_key is not None:
                 idempotency.remember(
                     session, body.project_id, idempotency_key, CREATE_BATCH, "batch", batch.id
                 )
+            answer = render(session, batch.id)
     except IntegrityError:
         if idempotency_key is None:
             raise
         # The same key arrived twice at once and the other request won: answer its batch.
         with ctx.db.transaction() as session:
             seen = idempotency.find(session, body.project_id, idempotency_key, CREATE_BATCH)
-        if seen is None:
-            raise
-        return Created(batch_id=seen.object_id, replayed=True)
+            if seen is None:
+                raise
+            return render(session, seen.object_id)
     ctx.changed()
-    return Created(batch_id=batch.id, replayed=False)
+    return answer
 
 
-def add_jobs(ctx: ServerContext, caller: Caller, batch_id: str, jobs: list[JobIn]) -> None:
+def add_jobs(
+    ctx: ServerContext, caller: Caller, batch_id: str, jobs: list[JobIn], render: Render[T]
+) -> T:
     _check_job_count(ctx, len(jobs))
     with ctx.db.transaction() as session:
         batch = batch_store.get_batch(session, caller.project_ids, batch_id)
         ensure_batch_open(batch.id, batch.open, batch.status)
+    jobs = check_jobs(jobs, batch.backend_configuration)
     # Validate outside the write transaction: parsing a sequence takes a while.
     get_device(batch.device_type).validate_batch(
         batch.sequence_builder,
-        [job.model_dump() for job in jobs],
+        _job_dicts(jobs),
         batch.configuration,
         batch.backend_configuration,
     )
@@ -121,16 +191,20 @@ def add_jobs(ctx: ServerContext, caller: Caller, batch_id: str, jobs: list[JobIn
         ensure_batch_open(batch.id, batch.open, batch.status)  # it may have closed meanwhile
         _check_job_count(ctx, batch.next_ordered_id + len(jobs))
         batch_store.add_jobs(session, batch, _new_jobs(jobs))
+        answer = render(session, batch.id)
     ctx.changed()
+    return answer
 
 
-def close_batch(ctx: ServerContext, caller: Caller, batch_id: str) -> None:
+def close_batch(ctx: ServerContext, caller: Caller, batch_id: str, render: Render[T]) -> T:
     with ctx.db.transaction() as session:
         batch = batch_store.get_batch(session, caller.project_ids, batch_id)
         if batch.open:
             batch.open = False
             batch_store.refresh_batch_status(session, batch)
+        answer = render(session, batch.id)
     ctx.changed()
+    return answer
 
 
 def _cancel(session: Session, batch: Batch) -> None:
@@ -143,16 +217,23 @@ def _cancel(session: Session, batch: Batch) -> None:
     batch_store.refresh_batch_status(session, batch)
 
 
-def cancel_batch(ctx: ServerContext, caller: Caller, batch_id: str) -> None:
+def cancel_batch(ctx: ServerContext, caller: Caller, batch_id: str, render: Render[T]) -> T:
     with ctx.db.transaction() as session:
-        _cancel(session, batch_store.get_batch(session, caller.project_ids, batch_id))
+        batch = batch_store.get_batch(session, caller.project_ids, batch_id)
+        _cancel(session, batch)
+        answer = render(session, batch.id)
     ctx.changed()
+    return answer
 
 
 def cancel_batches(
-    ctx: ServerContext, caller: Caller, batch_ids: list[str]
-) -> tuple[list[str], dict[str, str]]:
-    """Cancel each batch that can be; return the canceled ids and, per other id, why not."""
+    ctx: ServerContext,
+    caller: Caller,
+    batch_ids: list[str],
+    render: Callable[[Session, list[str]], T],
+) -> tuple[T, dict[str, str]]:
+    """Cancel each batch that can be; return the canceled ones (as `render` gives them, from
+    the writing transaction) and, per other id, why not."""
     canceled: list[str] = []
     errors: dict[str, str] = {}
     with ctx.db.transaction() as session:
@@ -168,8 +249,9 @@ def cancel_batches(
                 errors[batch_id] = error.description
             else:
                 canceled.append(batch_id)
+        answer = render(session, canceled)
     ctx.changed()
-    return canceled, errors
+    return answer, errors
 
 
 def cancel_jobs(
@@ -196,7 +278,9 @@ def _inside(query: JobQuery, batch_id: str) -> JobQuery:
     return replace(query, batch_ids=(batch_id,))
 
 
-def rebatch(ctx: ServerContext, caller: Caller, batch_id: str, query: JobQuery) -> str:
+def rebatch(
+    ctx: ServerContext, caller: Caller, batch_id: str, query: JobQuery, render: Render[T]
+) -> T:
     """A new closed batch re-running the matching jobs of an old one; the old one is untouched."""
     with ctx.db.transaction() as session:
         old = batch_store.get_batch(session, caller.project_ids, batch_id)
@@ -223,11 +307,14 @@ def rebatch(ctx: ServerContext, caller: Caller, batch_id: str, query: JobQuery) 
             for job in matching
         ]
         new = batch_store.create_batch(session, spec, jobs)
+        answer = render(session, new.id)
     ctx.changed()
-    return new.id
+    return answer
 
 
-def set_tags(ctx: ServerContext, caller: Caller, batch_id: str, tags: list[str]) -> None:
+def set_tags(
+    ctx: ServerContext, caller: Caller, batch_id: str, tags: list[str], render: Render[T]
+) -> T:
     try:
         check_tags(tags)
     except ValueError as error:
@@ -235,3 +322,4 @@ def set_tags(ctx: ServerContext, caller: Caller, batch_id: str, tags: list[str])
     with ctx.db.transaction() as session:
         batch = batch_store.get_batch(session, caller.project_ids, batch_id)
         batch_store.set_tags(session, batch, tags)
+        return render(session, batch.id)

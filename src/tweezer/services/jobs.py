@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from tweezer.domain.statuses import ensure_job_cancelable
-from tweezer.services.context import ServerContext
+from tweezer.services.context import Render, ServerContext, T
 from tweezer.store import batches as batch_store
 from tweezer.store import jobs as job_store
 from tweezer.store.accounts import Caller
 from tweezer.store.models import Batch
 
 
-def cancel_job(ctx: ServerContext, caller: Caller, job_id: str) -> None:
+def cancel_job(ctx: ServerContext, caller: Caller, job_id: str, render: Render[T]) -> T:
     """PENDING jobs are canceled at once; a RUNNING one too, and its worker is stopped."""
     with ctx.db.transaction() as session:
         job = job_store.get_job(session, caller.project_ids, job_id)
@@ -19,7 +19,9 @@ def cancel_job(ctx: ServerContext, caller: Caller, job_id: str) -> None:
         batch = session.get(Batch, job.batch_id)
         assert batch is not None
         batch_store.refresh_batch_status(session, batch)
+        answer = render(session, job.id)
     ctx.changed()
+    return answer
 
 
 def result_link(ctx: ServerContext, caller: Caller, job_id: str, base_url: str) -> str | None:

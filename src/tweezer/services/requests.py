@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
-from tweezer.enums import QueuePriority
+from tweezer.enums import DeviceTypeName, QueuePriority
 
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 200
@@ -37,18 +37,27 @@ def check_tags(tags: list[str] | None) -> list[str] | None:
 class JobIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    runs: StrictInt
+    #: None (or absent): take the number of shots from the batch's backend_configuration, as
+    #: pasqal-cloud >= 0.22 sends for emulator jobs (see `services.batches.resolve_runs`).
+    runs: StrictInt | None = None
     variables: dict[str, Any] | None = None
+    #: A job's own sequence (pasqal-cloud >= 0.22). Only null is taken: a job runs its batch's
+    #: sequence; `services.batches` refuses a non-null one with a sentence.
+    sequence: StrictStr | None = None
 
 
 class CreateBatchIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    sequence_builder: StrictStr
+    #: Required, but null is parsed so that the service can say why it is refused (pasqal-cloud
+    #: >= 0.22 sends null when every job carries its own sequence).
+    sequence_builder: StrictStr | None
     jobs: list[JobIn] = Field(default_factory=list)
     open: StrictBool | None = None
     complete: StrictBool | None = None
-    device_type: StrictStr = "FRESNEL"
+    #: Null or absent means the QPU, FRESNEL: pasqal-cloud 0.20 sends "FRESNEL" when the user
+    #: names no device type, later releases send null.
+    device_type: StrictStr | None = DeviceTypeName.FRESNEL.value
     project_id: StrictStr
     webhook: StrictStr | None = None
     configuration: dict[str, Any] | None = None
@@ -58,6 +67,11 @@ class CreateBatchIn(BaseModel):
 
     _webhook = field_validator("webhook")(check_webhook_url)
     _tags = field_validator("tags")(check_tags)
+
+    @field_validator("device_type")
+    @classmethod
+    def _default_device(cls, value: str | None) -> str:
+        return DeviceTypeName.FRESNEL.value if value is None else value
 
     @property
     def is_open(self) -> bool:

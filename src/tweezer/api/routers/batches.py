@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
 
 from tweezer.api.deps import Context, CurrentCaller, query_params
 from tweezer.api.envelope import page, success
@@ -20,7 +21,7 @@ from tweezer.domain.filters import (
 )
 from tweezer.enums import ACTIVE_JOB_STATUSES
 from tweezer.services import batches as service
-from tweezer.services.context import ServerContext
+from tweezer.services.context import Render, ServerContext
 from tweezer.services.requests import CancelBatchesIn, CreateBatchIn, JobIn
 from tweezer.store import batches as batch_store
 from tweezer.store import jobs as job_store
@@ -29,13 +30,22 @@ from tweezer.store.accounts import Caller
 router = APIRouter(tags=["batches"])
 
 
+def _render(caller: Caller, with_jobs: bool = False) -> Render[dict[str, Any]]:
+    """The batch object, read in the caller's transaction (with its jobs if asked)."""
+
+    def render(session: Session, batch_id: str) -> dict[str, Any]:
+        batch = batch_store.get_batch(session, caller.project_ids, batch_id)
+        jobs = job_store.jobs_of_batch(session, batch.id) if with_jobs else None
+        return batch_to_wire(session, batch, jobs)
+
+    return render
+
+
 def _batch(
     ctx: ServerContext, caller: Caller, batch_id: str, with_jobs: bool = False
 ) -> dict[str, Any]:
     with ctx.db.transaction() as session:
-        batch = batch_store.get_batch(session, caller.project_ids, batch_id)
-        jobs = job_store.jobs_of_batch(session, batch.id) if with_jobs else None
-        return batch_to_wire(session, batch, jobs)
+        return _render(caller, with_jobs)(session, batch_id)
 
 
 @router.post("/api/v1/batches", summary="Create a batch with its jobs")
@@ -45,8 +55,9 @@ def create_batch(
     caller: CurrentCaller,
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
-    created = service.create_batch(ctx, caller, body, idempotency_key)
-    return success(_batch(ctx, caller, created.batch_id, with_jobs=True))
+    return success(
+        service.create_batch(ctx, caller, body, idempotency_key, _render(caller, with_jobs=True))
+    )
 
 
 @router.get("/api/v1/batches", summary="List batches, newest first")
@@ -62,26 +73,26 @@ def list_batches(request: Request, ctx: Context, caller: CurrentCaller) -> JSONR
 
 @router.patch("/api/v1/batches/cancel", summary="Cancel several batches")
 def cancel_batches(body: CancelBatchesIn, ctx: Context, caller: CurrentCaller) -> JSONResponse:
-    canceled, errors = service.cancel_batches(ctx, caller, body.batch_ids)
-    with ctx.db.transaction() as session:
-        batches = batch_store.find_batches(session, caller.project_ids, canceled)
-        items = batches_to_wire(session, batches)
+    def render(session: Session, batch_ids: list[str]) -> list[dict[str, Any]]:
+        return batches_to_wire(
+            session, batch_store.find_batches(session, caller.project_ids, batch_ids)
+        )
+
+    items, errors = service.cancel_batches(ctx, caller, body.batch_ids, render)
     return success({"batches": items, "errors": errors})
 
 
 @router.post("/api/v1/batches/{batch_id}/rebatch", summary="Re-run matching jobs in a new batch")
 def rebatch(batch_id: str, request: Request, ctx: Context, caller: CurrentCaller) -> JSONResponse:
     query = parse_job_query(query_params(request), allowed=BATCH_JOB_FILTER_KEYS)
-    new_id = service.rebatch(ctx, caller, batch_id, query)
-    return success(_batch(ctx, caller, new_id, with_jobs=True))
+    return success(service.rebatch(ctx, caller, batch_id, query, _render(caller, with_jobs=True)))
 
 
 @router.patch("/api/v1/batches/{batch_id}/tags", summary="Replace a batch's tags")
 def set_tags(
     batch_id: str, tags: Annotated[list[str], Body()], ctx: Context, caller: CurrentCaller
 ) -> JSONResponse:
-    service.set_tags(ctx, caller, batch_id, tags)
-    return success(_batch(ctx, caller, batch_id))
+    return success(service.set_tags(ctx, caller, batch_id, tags, _render(caller)))
 
 
 @router.get("/api/v1/batches/{batch_id}/status", summary="A batch's status; waits with ?wait=S")
@@ -128,20 +139,17 @@ def get_batch(batch_id: str, ctx: Context, caller: CurrentCaller) -> JSONRespons
 def add_jobs(
     batch_id: str, jobs: Annotated[list[JobIn], Body()], ctx: Context, caller: CurrentCaller
 ) -> JSONResponse:
-    service.add_jobs(ctx, caller, batch_id, jobs)
-    return success(_batch(ctx, caller, batch_id, with_jobs=True))
+    return success(service.add_jobs(ctx, caller, batch_id, jobs, _render(caller, with_jobs=True)))
 
 
 @router.patch("/api/v2/batches/{batch_id}/complete", summary="Close an open batch")
 def close_batch(batch_id: str, ctx: Context, caller: CurrentCaller) -> JSONResponse:
-    service.close_batch(ctx, caller, batch_id)
-    return success(_batch(ctx, caller, batch_id))
+    return success(service.close_batch(ctx, caller, batch_id, _render(caller)))
 
 
 @router.patch("/api/v2/batches/{batch_id}/cancel", summary="Cancel a batch")
 def cancel_batch(batch_id: str, ctx: Context, caller: CurrentCaller) -> JSONResponse:
-    service.cancel_batch(ctx, caller, batch_id)
-    return success(_batch(ctx, caller, batch_id))
+    return success(service.cancel_batch(ctx, caller, batch_id, _render(caller)))
 
 
 @router.patch("/api/v2/batches/{batch_id}/cancel/jobs", summary="Cancel matching jobs of a batch")

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
 
 from tweezer.api.deps import Context, CurrentCaller, base_url, query_params
 from tweezer.api.envelope import page, success
@@ -56,9 +57,10 @@ def get_job(job_id: str, ctx: Context, caller: CurrentCaller) -> JSONResponse:
 
 @router.patch("/api/v2/jobs/{job_id}/cancel", summary="Cancel a job")
 def cancel_job(job_id: str, ctx: Context, caller: CurrentCaller) -> JSONResponse:
-    service.cancel_job(ctx, caller, job_id)
-    with ctx.db.transaction() as session:
-        return success(job_to_wire(job_store.get_job(session, caller.project_ids, job_id)))
+    def render(session: Session, job_id: str) -> dict[str, Any]:
+        return job_to_wire(job_store.get_job(session, caller.project_ids, job_id))
+
+    return success(service.cancel_job(ctx, caller, job_id, render))
 
 
 @router.get("/api/v1/jobs/{job_id}/status", summary="A job's status; waits with ?wait=S")
