@@ -17,6 +17,7 @@ from tests.integration.helpers import ServerProcess, free_port, wait_for
 ALLOW_LOOPBACK = {
     "TWEEZER_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
     "TWEEZER_WEBHOOK_RETRY_BASE_SECONDS": "0.2",
+    "TWEEZER_WEBHOOK_TIMEOUT_SECONDS": "2",
 }
 
 

@@ -55,7 +55,9 @@ class WebhookDeliverer:
 
     def deliver_due(self) -> int:
         """Try every delivery that is due now; return how many were tried."""
-        hold = self.settings.webhook_timeout_seconds + 30
+        # Long enough for one try (one HTTP timeout) and its bookkeeping; a delivery whose
+        # deliverer died mid-try is taken again after that.
+        hold = 2 * self.settings.webhook_timeout_seconds + 5
         with self.db.transaction() as session:
             due = outbox.claim_due(session, BATCH_SIZE, hold)
         for delivery in due:
