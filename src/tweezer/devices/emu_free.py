@@ -94,7 +94,15 @@ from tweezer.devices.base import (
     RunFailed,
 )
 from tweezer.devices.fresnel_specs import STAND_IN, strict_sequence
-from tweezer.devices.options import SHOT_RESULT_TYPES, check_keys, flag, parse_result_types
+from tweezer.devices.options import (
+    BACKEND_CONFIGURATION,
+    SHOT_RESULT_TYPES,
+    check_keys,
+    check_seed,
+    flag,
+    load_emulation_config,
+    parse_result_types,
+)
 from tweezer.devices.sequences import (
     CheckedJob,
     build_job,
@@ -186,34 +194,10 @@ class BackendOptions:
 
 def parse_backend_configuration(text: str | None) -> BackendOptions:
     """Parse a pulser EmulationConfig abstract representation; keep what EMU_FREE honours."""
-    if text is None or (isinstance(text, str) and not text.strip()):
+    config = load_emulation_config(text, DeviceTypeName.EMU_FREE.value)
+    if config is None:
         return BackendOptions()
-    prefix = "The backend_configuration "
-    if not isinstance(text, str):
-        raise InvalidInput(
-            prefix + "must be a string holding a serialized pulser EmulationConfig, "
-            f"got {type(text).__name__}."
-        )
-    from pulser.backend.config import EmulationConfig
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            config = EmulationConfig.from_abstract_repr(text)
-    except Exception as exc:
-        raise InvalidInput(
-            prefix
-            + "does not parse as a pulser EmulationConfig abstract representation: "
-            + short_reason(exc)
-        ) from None
-    if getattr(config, "initial_state", None) is not None:
-        raise InvalidInput(
-            prefix + "sets an initial_state; EMU_FREE starts every atom in the ground state."
-        )
-    if getattr(config, "interaction_matrix", None) is not None:
-        raise InvalidInput(
-            prefix + "sets an interaction_matrix; EMU_FREE computes interactions from the register."
-        )
+    prefix = BACKEND_CONFIGURATION
     n_trajectories = getattr(config, "n_trajectories", None)
     if n_trajectories is not None and (
         isinstance(n_trajectories, bool)
@@ -428,12 +412,7 @@ class EmuFreeDevice(Device):
     ) -> JobResult:
         if not isinstance(prepared, EmuFreePreparedBatch):
             raise TypeError(f"EMU_FREE runs batches it prepared, not {type(prepared).__name__}")
-        if seed is not None and (
-            isinstance(seed, bool)
-            or not isinstance(seed, numbers.Integral)
-            or not 0 <= seed < 2**32
-        ):
-            raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
+        check_seed(seed)
         seq = prepared.sequence
         max_runs = self.max_runs
         if prepared.configuration.strict_validation:

@@ -35,7 +35,6 @@ import dataclasses
 import itertools
 import json
 import math
-import numbers
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -60,6 +59,7 @@ from tweezer.devices.fresnel_specs import STAND_IN, strict_sequence
 from tweezer.devices.options import (
     SHOT_RESULT_TYPES,
     check_keys,
+    check_seed,
     flag,
     parse_result_types,
 )
@@ -90,7 +90,6 @@ __all__ = [
     "TorchConfiguration",
     "TorchEmulatorDevice",
     "TorchPreparedBatch",
-    "check_seed",
     "serialise_results",
 ]
 
@@ -495,13 +494,6 @@ def serialise_results(
                 observable=Occupation(evaluation_times=[1.0]), time=1.0, value=list(occupation)
             )
     return results.to_abstract_repr()
-
-
-def check_seed(seed: int | None) -> None:
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**32
-    ):
-        raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
 
 
 def _jsonable(options: Mapping[str, Any]) -> dict[str, Any]:

@@ -50,9 +50,15 @@ from tweezer.devices.base import (
     PreparedBatch,
     RunFailed,
 )
-from tweezer.devices.emulators import TorchConfiguration, check_seed, serialise_results
+from tweezer.devices.emulators import TorchConfiguration, serialise_results
 from tweezer.devices.fresnel_specs import strict_sequence
-from tweezer.devices.options import SHOT_RESULT_TYPES, check_keys, flag, parse_result_types
+from tweezer.devices.options import (
+    SHOT_RESULT_TYPES,
+    check_keys,
+    check_seed,
+    flag,
+    parse_result_types,
+)
 from tweezer.devices.qpu import DigitalTwinDriver, QPUDriver, QPUJobStatus
 from tweezer.devices.sequences import (
     build_job,

@@ -20,9 +20,11 @@ import difflib
 import json
 import math
 import numbers
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from tweezer.devices.sequences import short_reason
 from tweezer.domain.errors import InvalidInput
 
 __all__ = [
@@ -135,6 +137,54 @@ def positive_integer(configuration: Mapping[str, Any], key: str) -> int | None:
             f"Configuration '{key}' must be a whole number of at least 1, got {_show(value)}."
         )
     return int(float(value))
+
+
+def check_seed(seed: int | None) -> None:
+    """A job's random seed is None or an integer NumPy and torch both take."""
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**32
+    ):
+        raise ValueError(f"seed must be an integer in [0, 2**32), got {seed!r}")
+
+
+BACKEND_CONFIGURATION = "The backend_configuration "
+
+
+def load_emulation_config(text: str | None, device_type: str) -> Any:
+    """A batch's `backend_configuration`: a pulser EmulationConfig parsed from its abstract
+    representation, or None when there is none. Refuses what no Tweezer engine takes: an
+    initial state (every job starts in the ground state) and an interaction matrix (computed
+    from the register)."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    if not isinstance(text, str):
+        raise InvalidInput(
+            BACKEND_CONFIGURATION + "must be a string holding a serialized pulser "
+            f"EmulationConfig, got {type(text).__name__}."
+        )
+    from pulser.backend.config import EmulationConfig
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            config = EmulationConfig.from_abstract_repr(text)
+    except Exception as exc:
+        raise InvalidInput(
+            BACKEND_CONFIGURATION
+            + "does not parse as a pulser EmulationConfig abstract representation: "
+            + short_reason(exc)
+        ) from None
+    if getattr(config, "initial_state", None) is not None:
+        raise InvalidInput(
+            BACKEND_CONFIGURATION
+            + f"sets an initial_state; {device_type} starts every atom in the ground state."
+        )
+    if getattr(config, "interaction_matrix", None) is not None:
+        raise InvalidInput(
+            BACKEND_CONFIGURATION
+            + f"sets an interaction_matrix; {device_type} computes interactions from the register."
+        )
+    return config
 
 
 def _finite(value: numbers.Real) -> bool:

@@ -53,6 +53,7 @@ import pulser
 from pulser.noise_model import NoiseModel
 
 from tweezer.devices.base import RunFailed
+from tweezer.devices.options import BACKEND_CONFIGURATION, load_emulation_config
 from tweezer.devices.sequences import short_reason
 from tweezer.domain.errors import InvalidInput
 
@@ -205,36 +206,11 @@ class EmulationOptions:
 
 def parse_emulation_config(text: str | None, *, device_type: str, engine: str) -> EmulationOptions:
     """Parse a pulser EmulationConfig abstract representation for `engine`."""
-    if text is None or (isinstance(text, str) and not text.strip()):
+    config = load_emulation_config(text, device_type)
+    if config is None:
         return EmulationOptions()
-    prefix = "The backend_configuration "
-    if not isinstance(text, str):
-        raise InvalidInput(
-            prefix + "must be a string holding a serialized pulser EmulationConfig, "
-            f"got {type(text).__name__}."
-        )
-    from pulser.backend.config import EmulationConfig
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            config = EmulationConfig.from_abstract_repr(text)
-    except Exception as exc:
-        raise InvalidInput(
-            prefix
-            + "does not parse as a pulser EmulationConfig abstract representation: "
-            + short_reason(exc)
-        ) from None
+    prefix = BACKEND_CONFIGURATION
     options = dict(config._backend_options)
-    if options.get("initial_state") is not None:
-        raise InvalidInput(
-            prefix + f"sets an initial_state; {device_type} starts every atom in the ground state."
-        )
-    if options.get("interaction_matrix") is not None:
-        raise InvalidInput(
-            prefix + f"sets an interaction_matrix; {device_type} computes interactions from "
-            "the register."
-        )
     own = _ENGINE_OPTIONS[engine]
     engine_options = {key: options[key] for key in own if key in options}
     ignored = sorted(
