@@ -61,6 +61,42 @@ class ServerProcess:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
+    def client(self) -> httpx.Client:
+        """An HTTP client for this server, with the admin's token."""
+        return httpx.Client(base_url=self.url, headers=self.headers(), timeout=90)
+
+    def create_batch(
+        self, sequence: str, jobs: list[dict], device_type: str = "EMU_FREE", **extra: object
+    ) -> dict:  # type: ignore[type-arg]
+        """Create a batch in the admin's project; return the batch object (with its jobs)."""
+        body = {
+            "sequence_builder": sequence,
+            "jobs": jobs,
+            "device_type": device_type,
+            "project_id": self.project_id,
+            **extra,
+        }
+        with self.client() as client:
+            response = client.post("/api/v1/batches", json=body)
+        assert response.status_code == 200, response.text
+        return response.json()["data"]  # type: ignore[no-any-return]
+
+    def wait_batch(self, batch_id: str) -> dict:  # type: ignore[type-arg]
+        """Long-poll until no job of the batch is PENDING or RUNNING; return its status."""
+        with self.client() as client:
+            for _ in range(20):
+                status = client.get(
+                    f"/api/v1/batches/{batch_id}/status", params={"wait": 30}
+                ).json()["data"]
+                counts = status["jobs_count_per_status"]
+                if not counts.get("PENDING") and not counts.get("RUNNING"):
+                    return status  # type: ignore[no-any-return]
+        raise AssertionError(f"batch {batch_id} did not finish: {status}")
+
+    def job(self, job_id: str) -> dict:  # type: ignore[type-arg]
+        with self.client() as client:
+            return client.get(f"/api/v2/jobs/{job_id}").json()["data"]  # type: ignore[no-any-return]
+
     def start(self) -> ServerProcess:
         env = {**os.environ, "TWEEZER_LEASE_SECONDS": "3", **self.env}
         log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115 - the process owns it

@@ -12,10 +12,6 @@ import pytest
 from tests.integration.helpers import ServerProcess
 
 
-def _client(server: ServerProcess) -> httpx.Client:
-    return httpx.Client(base_url=server.url, headers=server.headers(), timeout=60)
-
-
 def _batch_body(server: ServerProcess, sequence: str, **extra):  # type: ignore[no-untyped-def]
     return {
         "sequence_builder": sequence,
@@ -34,7 +30,7 @@ def _description(response: httpx.Response) -> str:
 
 
 def _count_batches(server: ServerProcess) -> int:
-    with _client(server) as client:
+    with server.client() as client:
         return client.get("/api/v1/batches").json()["pagination"]["total"]
 
 
@@ -59,7 +55,7 @@ def test_requests_without_a_valid_token_get_401_with_a_sentence(server, headers)
 
 
 def test_create_batch_answers_the_enveloped_batch_with_its_jobs(server, sequence_json):
-    with _client(server) as client:
+    with server.client() as client:
         response = client.post(
             "/api/v1/batches", json=_batch_body(server, sequence_json, tags=["t1"])
         )
@@ -92,7 +88,7 @@ def test_wrong_types_get_422_naming_the_field_and_store_nothing(
     server, sequence_json, change, expected
 ):
     before = _count_batches(server)
-    with _client(server) as client:
+    with server.client() as client:
         response = client.post(
             "/api/v1/batches", json={**_batch_body(server, sequence_json), **change}
         )
@@ -105,13 +101,13 @@ def test_wrong_types_get_422_naming_the_field_and_store_nothing(
 def test_missing_fields_get_422(server, sequence_json, missing):
     body = _batch_body(server, sequence_json)
     del body[missing]
-    with _client(server) as client:
+    with server.client() as client:
         response = client.post("/api/v1/batches", json=body)
     assert response.status_code == 422 and missing in _description(response)
 
 
 def test_a_body_that_is_not_json_gets_422(server):
-    with _client(server) as client:
+    with server.client() as client:
         response = client.post(
             "/api/v1/batches", content=b"{not json", headers={"Content-Type": "application/json"}
         )
@@ -120,7 +116,7 @@ def test_a_body_that_is_not_json_gets_422(server):
 
 def test_malformed_sequence_gets_400_and_stores_nothing(server):
     before = _count_batches(server)
-    with _client(server) as client:
+    with server.client() as client:
         response = client.post("/api/v1/batches", json=_batch_body(server, '{"not": "a sequence"}'))
     assert response.status_code == 400
     assert "sequence" in _description(response).lower()
@@ -128,10 +124,8 @@ def test_malformed_sequence_gets_400_and_stores_nothing(server):
 
 
 @pytest.mark.parametrize("device_type", ["NOT_A_DEVICE", "emu_sv"])
-def test_unknown_device_types_get_400_naming_the_available_ones(
-    server, sequence_json, device_type
-):
-    with _client(server) as client:
+def test_unknown_device_types_get_400_naming_the_available_ones(server, sequence_json, device_type):
+    with server.client() as client:
         response = client.post(
             "/api/v1/batches", json=_batch_body(server, sequence_json, device_type=device_type)
         )
@@ -141,19 +135,19 @@ def test_unknown_device_types_get_400_naming_the_available_ones(
 
 def test_batch_in_a_foreign_project_is_forbidden(server, sequence_json):
     body = _batch_body(server, sequence_json, project_id=str(uuid.uuid4()))
-    with _client(server) as client:
+    with server.client() as client:
         response = client.post("/api/v1/batches", json=body)
     assert response.status_code == 403 and "not a member" in _description(response)
 
 
 def test_closed_batch_without_jobs_gets_400(server, sequence_json):
-    with _client(server) as client:
+    with server.client() as client:
         response = client.post("/api/v1/batches", json=_batch_body(server, sequence_json, jobs=[]))
     assert response.status_code == 400 and "at least one job" in _description(response)
 
 
 def test_webhook_must_be_an_http_url(server, sequence_json):
-    with _client(server) as client:
+    with server.client() as client:
         response = client.post(
             "/api/v1/batches", json=_batch_body(server, sequence_json, webhook="file:///etc/passwd")
         )
@@ -162,7 +156,7 @@ def test_webhook_must_be_an_http_url(server, sequence_json):
 
 def test_gzip_body_is_accepted(server, sequence_json):
     payload = gzip.compress(json.dumps(_batch_body(server, sequence_json)).encode())
-    with _client(server) as client:
+    with server.client() as client:
         response = client.post(
             "/api/v1/batches",
             content=payload,
@@ -173,7 +167,7 @@ def test_gzip_body_is_accepted(server, sequence_json):
 
 
 def test_broken_gzip_gets_400(server):
-    with _client(server) as client:
+    with server.client() as client:
         response = client.post(
             "/api/v1/batches", content=b"\x1f\x8b not gzip", headers={"Content-Encoding": "gzip"}
         )
@@ -181,7 +175,7 @@ def test_broken_gzip_gets_400(server):
 
 
 def test_unknown_content_encoding_gets_415(server):
-    with _client(server) as client:
+    with server.client() as client:
         response = client.post("/api/v1/batches", content=b"x", headers={"Content-Encoding": "br"})
     assert response.status_code == 415
 
@@ -191,7 +185,7 @@ def test_oversized_body_gets_413(tmp_path, sequence_json):
     try:
         body = json.dumps(_batch_body(small, sequence_json, tags=["x" * 100] * 50)).encode()
         assert len(body) > 4096
-        with _client(small) as client:
+        with small.client() as client:
             plain = client.post(
                 "/api/v1/batches", content=body, headers={"Content-Type": "application/json"}
             )
@@ -223,7 +217,7 @@ def test_oversized_body_gets_413(tmp_path, sequence_json):
 )
 def test_unknown_ids_get_404_with_a_sentence(server, method, path):
     for unknown in (str(uuid.uuid4()), "not-a-uuid"):
-        with _client(server) as client:
+        with server.client() as client:
             response = client.request(method, path.format(id=unknown))
         assert response.status_code == 404, response.text
         assert unknown in _description(response)
@@ -233,7 +227,7 @@ def test_idempotency_key_makes_a_retried_post_answer_the_same_batch(server, sequ
     key = str(uuid.uuid4())
     body = _batch_body(server, sequence_json)
     before = _count_batches(server)
-    with _client(server) as client:
+    with server.client() as client:
         first = client.post("/api/v1/batches", json=body, headers={"Idempotency-Key": key})
         second = client.post("/api/v1/batches", json=body, headers={"Idempotency-Key": key})
         other = client.post("/api/v1/batches", json=body, headers={"Idempotency-Key": key + "x"})
@@ -244,7 +238,7 @@ def test_idempotency_key_makes_a_retried_post_answer_the_same_batch(server, sequ
 
 def test_listing_pages_carry_total_offset_end(server, sequence_json):
     tag = f"paging-{uuid.uuid4()}"
-    with _client(server) as client:
+    with server.client() as client:
         for _ in range(3):
             client.post("/api/v1/batches", json=_batch_body(server, sequence_json, tags=[tag]))
         first = client.get("/api/v1/batches", params={"tag": tag, "limit": 2}).json()
@@ -258,7 +252,7 @@ def test_listing_pages_carry_total_offset_end(server, sequence_json):
 
 
 def test_filters_repeat_keys_and_refuse_bad_values(server, sequence_json):
-    with _client(server) as client:
+    with server.client() as client:
         ok = client.get("/api/v2/jobs", params=[("status", "DONE"), ("status", "PENDING")])
         bad_status = client.get("/api/v2/jobs", params={"status": "FINISHED"})
         bad_id = client.get("/api/v2/jobs", params={"batch_id": "123"})
@@ -275,7 +269,7 @@ def test_public_specs_need_no_token_and_specs_do(server):
     assert public.status_code == 200
     assert {item["device_type"] for item in public.json()["data"]} >= {"EMU_FREE"}
     assert httpx.get(f"{server.url}/api/v1/devices/specs").status_code == 401
-    with _client(server) as client:
+    with server.client() as client:
         specs = client.get("/api/v1/devices/specs").json()["data"]
     from pulser.json.abstract_repr.deserializer import deserialize_device
 
@@ -283,7 +277,7 @@ def test_public_specs_need_no_token_and_specs_do(server):
 
 
 def test_devices_listing_says_kind_status_limits_and_queue(server, sequence_json):
-    with _client(server) as client:
+    with server.client() as client:
         listed = client.get("/api/v1/devices").json()["data"]
     by_type = {item["device_type"]: item for item in listed}
     assert set(by_type) == {"FRESNEL", "EMU_FREE", "EMU_TN", "EMU_SV", "EMU_MPS", "EMU_FRESNEL"}
@@ -296,7 +290,7 @@ def test_devices_listing_says_kind_status_limits_and_queue(server, sequence_json
 
 
 def test_unknown_workload_type_gets_400_and_nothing_stored(server):
-    with _client(server) as client:
+    with server.client() as client:
         response = client.post(
             "/api/v1/workloads",
             json={
@@ -310,6 +304,6 @@ def test_unknown_workload_type_gets_400_and_nothing_stored(server):
 
 
 def test_unknown_endpoint_gets_an_enveloped_404(server):
-    with _client(server) as client:
+    with server.client() as client:
         response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404 and "/docs" in _description(response)

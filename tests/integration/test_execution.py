@@ -14,46 +14,8 @@ import pytest
 from tests.integration.helpers import ServerProcess, long_sequence_json, wait_for
 
 
-def _client(server: ServerProcess) -> httpx.Client:
-    return httpx.Client(base_url=server.url, headers=server.headers(), timeout=90)
-
-
-def _create(server: ServerProcess, sequence: str, jobs: list[dict], **extra) -> dict:  # type: ignore[type-arg]
-    with _client(server) as client:
-        response = client.post(
-            "/api/v1/batches",
-            json={
-                "sequence_builder": sequence,
-                "jobs": jobs,
-                "device_type": "EMU_FREE",
-                "project_id": server.project_id,
-                **extra,
-            },
-        )
-    assert response.status_code == 200, response.text
-    return response.json()["data"]
-
-
-def _wait_batch(server: ServerProcess, batch_id: str) -> dict:  # type: ignore[type-arg]
-    """Long-poll until no job of the batch is PENDING or RUNNING."""
-    with _client(server) as client:
-        for _ in range(20):
-            status = client.get(f"/api/v1/batches/{batch_id}/status", params={"wait": 30}).json()[
-                "data"
-            ]
-            counts = status["jobs_count_per_status"]
-            if not counts.get("PENDING") and not counts.get("RUNNING"):
-                return status
-    raise AssertionError(f"batch {batch_id} did not finish: {status}")
-
-
-def _job(server: ServerProcess, job_id: str) -> dict:  # type: ignore[type-arg]
-    with _client(server) as client:
-        return client.get(f"/api/v2/jobs/{job_id}").json()["data"]
-
-
 def _result(server: ServerProcess, job_id: str) -> dict:  # type: ignore[type-arg]
-    with _client(server) as client:
+    with server.client() as client:
         link = client.get(f"/api/v1/jobs/{job_id}/results_link").json()["data"]["results_link"]
     response = httpx.get(link)  # no Authorization header
     assert response.status_code == 200
@@ -61,12 +23,12 @@ def _result(server: ServerProcess, job_id: str) -> dict:  # type: ignore[type-ar
 
 
 def _running_job(server: ServerProcess, job_id: str) -> bool:
-    return _job(server, job_id)["status"] == "RUNNING"
+    return server.job(job_id)["status"] == "RUNNING"
 
 
 def test_pi_pulse_flips_the_atom_in_nearly_every_shot(server, sequence_json):
-    batch = _create(server, sequence_json, [{"runs": 500, "variables": None}])
-    assert _wait_batch(server, batch["id"])["status"] == "DONE"
+    batch = server.create_batch(sequence_json, [{"runs": 500, "variables": None}])
+    assert server.wait_batch(batch["id"])["status"] == "DONE"
     result = _result(server, batch["jobs"][0]["id"])
     assert sum(result["counter"].values()) == 500
     assert len(result["raw"]) == 500
@@ -76,18 +38,18 @@ def test_pi_pulse_flips_the_atom_in_nearly_every_shot(server, sequence_json):
 def test_jobs_with_variables_run_each_with_its_own_values(server, sequence_with_variable_json):
     # Omega = 2pi rad/us: 250 ns is a pi/2 pulse (half '1'), 500 ns a pi pulse (all '1').
     jobs = [{"runs": 400, "variables": {"duration": d}} for d in (250, 500)]
-    batch = _create(server, sequence_with_variable_json, jobs)
-    _wait_batch(server, batch["id"])
+    batch = server.create_batch(sequence_with_variable_json, jobs)
+    server.wait_batch(batch["id"])
     half, full = (_result(server, job["id"])["counter"] for job in batch["jobs"])
     assert 0.35 * 400 < half.get("1", 0) < 0.65 * 400
     assert full.get("1", 0) > 0.95 * 400
 
 
 def test_result_link_with_a_bad_signature_is_refused(server, sequence_json):
-    batch = _create(server, sequence_json, [{"runs": 10}])
-    _wait_batch(server, batch["id"])
+    batch = server.create_batch(sequence_json, [{"runs": 10}])
+    server.wait_batch(batch["id"])
     job_id = batch["jobs"][0]["id"]
-    with _client(server) as client:
+    with server.client() as client:
         link = client.get(f"/api/v1/jobs/{job_id}/results_link").json()["data"]["results_link"]
     parts = urlsplit(link)
     tampered = urlunsplit(parts._replace(query=parts.query.replace("signature=", "signature=0")))
@@ -102,9 +64,9 @@ def test_result_link_expires(tmp_path, sequence_json):
         tmp_path, workers=1, env={"TWEEZER_RESULTS_LINK_TTL_SECONDS": "0"}
     ).start()
     try:
-        batch = _create(short, sequence_json, [{"runs": 10}])
-        _wait_batch(short, batch["id"])
-        with _client(short) as client:
+        batch = short.create_batch(sequence_json, [{"runs": 10}])
+        short.wait_batch(batch["id"])
+        with short.client() as client:
             link = client.get(f"/api/v1/jobs/{batch['jobs'][0]['id']}/results_link").json()["data"][
                 "results_link"
             ]
@@ -115,22 +77,22 @@ def test_result_link_expires(tmp_path, sequence_json):
 
 
 def test_bulk_results_give_every_job_of_a_batch(server, sequence_json):
-    batch = _create(server, sequence_json, [{"runs": 7}, {"runs": 9}])
-    _wait_batch(server, batch["id"])
-    with _client(server) as client:
+    batch = server.create_batch(sequence_json, [{"runs": 7}, {"runs": 9}])
+    server.wait_batch(batch["id"])
+    with server.client() as client:
         results = client.get(f"/api/v1/batches/{batch['id']}/results").json()["data"]
     assert {job["id"] for job in batch["jobs"]} == set(results)
     assert sorted(sum(r["counter"].values()) for r in results.values()) == [7, 9]
 
 
 def test_open_batch_takes_jobs_until_closed(server, sequence_json):
-    batch = _create(server, sequence_json, [], open=True)
+    batch = server.create_batch(sequence_json, [], open=True)
     assert batch["status"] == "PENDING" and batch["open"] is True
-    with _client(server) as client:
+    with server.client() as client:
         added = client.post(f"/api/v2/batches/{batch['id']}/jobs", json=[{"runs": 5}, {"runs": 6}])
         assert added.status_code == 200, added.text
         assert [job["ordered_id"] for job in added.json()["data"]["jobs"]] == [0, 1]
-        _wait_batch(server, batch["id"])
+        server.wait_batch(batch["id"])
         still_open = client.get(f"/api/v2/batches/{batch['id']}").json()["data"]
         assert still_open["open"] is True and still_open["status"] == "RUNNING"
         closed = client.patch(f"/api/v2/batches/{batch['id']}/complete").json()["data"]
@@ -140,8 +102,8 @@ def test_open_batch_takes_jobs_until_closed(server, sequence_json):
 
 
 def test_jobs_listed_in_creation_order_for_a_batch(server, sequence_json):
-    batch = _create(server, sequence_json, [{"runs": r} for r in (3, 1, 2)])
-    with _client(server) as client:
+    batch = server.create_batch(sequence_json, [{"runs": r} for r in (3, 1, 2)])
+    with server.client() as client:
         for order_by in ("ordered_id", "creation_order"):
             listed = client.get(
                 "/api/v2/jobs",
@@ -153,17 +115,17 @@ def test_jobs_listed_in_creation_order_for_a_batch(server, sequence_json):
 def test_cancel_running_job_stops_its_worker_and_frees_it(tmp_path, sequence_json):
     solo = ServerProcess(tmp_path, workers=1).start()
     try:
-        slow = _create(solo, long_sequence_json(), [{"runs": 10}])
+        slow = solo.create_batch(long_sequence_json(), [{"runs": 10}])
         job_id = slow["jobs"][0]["id"]
         wait_for(lambda: _running_job(solo, job_id), timeout=60)
-        with _client(solo) as client:
+        with solo.client() as client:
             canceled = client.patch(f"/api/v2/jobs/{job_id}/cancel").json()["data"]
         assert canceled["status"] == "CANCELED"
         # The only worker is free again: a quick job runs to the end.
-        quick = _create(solo, sequence_json, [{"runs": 5}])
-        assert _wait_batch(solo, quick["id"])["status"] == "DONE"
-        assert _job(solo, job_id)["status"] == "CANCELED"
-        with _client(solo) as client:
+        quick = solo.create_batch(sequence_json, [{"runs": 5}])
+        assert solo.wait_batch(quick["id"])["status"] == "DONE"
+        assert solo.job(job_id)["status"] == "CANCELED"
+        with solo.client() as client:
             again = client.patch(f"/api/v2/jobs/{job_id}/cancel")
         assert again.status_code == 409
     finally:
@@ -173,8 +135,8 @@ def test_cancel_running_job_stops_its_worker_and_frees_it(tmp_path, sequence_jso
 def test_cancel_batch_cancels_pending_jobs(tmp_path, sequence_json):
     idle = ServerProcess(tmp_path, workers=0).start()  # no workers: jobs stay PENDING
     try:
-        batch = _create(idle, sequence_json, [{"runs": 5}] * 3)
-        with _client(idle) as client:
+        batch = idle.create_batch(sequence_json, [{"runs": 5}] * 3)
+        with idle.client() as client:
             canceled = client.patch(f"/api/v2/batches/{batch['id']}/cancel").json()["data"]
             jobs = client.get("/api/v2/jobs", params={"batch_id": batch["id"]}).json()["data"]
         assert canceled["status"] == "CANCELED"
@@ -184,9 +146,9 @@ def test_cancel_batch_cancels_pending_jobs(tmp_path, sequence_json):
 
 
 def test_rebatch_reruns_matching_jobs_in_a_new_batch(server, sequence_json):
-    batch = _create(server, sequence_json, [{"runs": 4}, {"runs": 8}])
-    _wait_batch(server, batch["id"])
-    with _client(server) as client:
+    batch = server.create_batch(sequence_json, [{"runs": 4}, {"runs": 8}])
+    server.wait_batch(batch["id"])
+    with server.client() as client:
         new = client.post(f"/api/v1/batches/{batch['id']}/rebatch", params={"min_runs": 5}).json()[
             "data"
         ]
@@ -199,13 +161,13 @@ def test_rebatch_reruns_matching_jobs_in_a_new_batch(server, sequence_json):
 
 def test_restart_keeps_batches_jobs_and_results(tmp_path, sequence_json):
     first = ServerProcess(tmp_path, workers=1).start()
-    batch = _create(first, sequence_json, [{"runs": 30}])
-    _wait_batch(first, batch["id"])
+    batch = first.create_batch(sequence_json, [{"runs": 30}])
+    first.wait_batch(batch["id"])
     before = _result(first, batch["jobs"][0]["id"])
     first.stop()
     second = ServerProcess(tmp_path, workers=1, port=first.port).start()
     try:
-        with _client(second) as client:
+        with second.client() as client:
             again = client.get(f"/api/v2/batches/{batch['id']}").json()["data"]
         assert again["status"] == "DONE" and again["jobs_count"] == 1
         assert _result(second, batch["jobs"][0]["id"]) == before
@@ -215,15 +177,15 @@ def test_restart_keeps_batches_jobs_and_results(tmp_path, sequence_json):
 
 def test_killed_server_loses_no_acknowledged_job(tmp_path, sequence_json):
     first = ServerProcess(tmp_path, workers=1).start()
-    slow = _create(first, long_sequence_json(duration_ns=8000), [{"runs": 10}])
-    queued = _create(first, sequence_json, [{"runs": 10}] * 2)
+    slow = first.create_batch(long_sequence_json(duration_ns=8000), [{"runs": 10}])
+    queued = first.create_batch(sequence_json, [{"runs": 10}] * 2)
     wait_for(lambda: _running_job(first, slow["jobs"][0]["id"]), timeout=60)
     first.kill()  # SIGKILL to the server and its worker, mid-job
     second = ServerProcess(tmp_path, workers=1, port=first.port).start()
     try:
-        assert _wait_batch(second, slow["id"])["status"] == "DONE"
-        assert _wait_batch(second, queued["id"])["status"] == "DONE"
-        job = _job(second, slow["jobs"][0]["id"])
+        assert second.wait_batch(slow["id"])["status"] == "DONE"
+        assert second.wait_batch(queued["id"])["status"] == "DONE"
+        job = second.job(slow["jobs"][0]["id"])
         assert job["status"] == "DONE" and job["errors"] == []
         assert sum(_result(second, job["id"])["counter"].values()) == 10
     finally:
@@ -242,13 +204,13 @@ def _worker_pids(server: ServerProcess) -> list[int]:
 def test_killed_worker_process_gives_its_job_back_to_the_queue(tmp_path):
     solo = ServerProcess(tmp_path, workers=1).start()
     try:
-        slow = _create(solo, long_sequence_json(duration_ns=8000), [{"runs": 10}])
+        slow = solo.create_batch(long_sequence_json(duration_ns=8000), [{"runs": 10}])
         job_id = slow["jobs"][0]["id"]
         wait_for(lambda: _running_job(solo, job_id), timeout=60)
         for pid in _worker_pids(solo):
             os.kill(pid, signal.SIGKILL)
-        assert _wait_batch(solo, slow["id"])["status"] == "DONE"
-        job = _job(solo, job_id)
+        assert solo.wait_batch(slow["id"])["status"] == "DONE"
+        job = solo.job(job_id)
         assert job["status"] == "DONE"
     finally:
         solo.stop()
@@ -257,9 +219,9 @@ def test_killed_worker_process_gives_its_job_back_to_the_queue(tmp_path):
 def test_a_job_over_the_time_limit_ends_in_error_with_a_sentence(tmp_path):
     strict = ServerProcess(tmp_path, workers=1, env={"TWEEZER_JOB_TIMEOUT_SECONDS": "1"}).start()
     try:
-        slow = _create(strict, long_sequence_json(duration_ns=20000), [{"runs": 10}])
-        assert _wait_batch(strict, slow["id"])["status"] == "ERROR"
-        job = _job(strict, slow["jobs"][0]["id"])
+        slow = strict.create_batch(long_sequence_json(duration_ns=20000), [{"runs": 10}])
+        assert strict.wait_batch(slow["id"])["status"] == "ERROR"
+        job = strict.job(slow["jobs"][0]["id"])
         assert job["status"] == "ERROR"
         assert "longer than the limit of 1 s" in job["errors"][0]
     finally:
@@ -272,9 +234,9 @@ def test_a_job_over_the_memory_limit_ends_in_error_with_a_sentence(tmp_path, seq
         tmp_path, workers=1, env={"TWEEZER_JOB_MEMORY_LIMIT_BYTES": str(2**20)}
     ).start()
     try:
-        batch = _create(tight, long_sequence_json(), [{"runs": 10}])
-        assert _wait_batch(tight, batch["id"])["status"] == "ERROR"
-        (error,) = _job(tight, batch["jobs"][0]["id"])["errors"]
+        batch = tight.create_batch(long_sequence_json(), [{"runs": 10}])
+        assert tight.wait_batch(batch["id"])["status"] == "ERROR"
+        (error,) = tight.job(batch["jobs"][0]["id"])["errors"]
         assert "more memory than the worker limit of 1 MiB" in error
     finally:
         tight.stop()

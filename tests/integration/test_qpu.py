@@ -8,22 +8,6 @@ from tests.integration.file_status_qpu import STATUS_FILE_VARIABLE
 from tests.integration.helpers import ServerProcess, wait_for
 
 
-def _submit(server: ServerProcess, sequence: str, runs: list[int]) -> dict:  # type: ignore[type-arg]
-    response = httpx.post(
-        f"{server.url}/api/v1/batches",
-        json={
-            "sequence_builder": sequence,
-            "jobs": [{"runs": r} for r in runs],
-            "device_type": "FRESNEL",
-            "project_id": server.project_id,
-        },
-        headers=server.headers(),
-        timeout=60,
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["data"]
-
-
 def fresnel_pi_pulse(server: ServerProcess) -> str:
     """A one-atom pi pulse built as a pulser user would for FRESNEL: on the device the server
     publishes, with a register from one of its calibrated layouts."""
@@ -68,7 +52,7 @@ def test_jobs_wait_while_the_qpu_is_down_then_run_on_the_twin(tmp_path):
     ).start()
     try:
         assert _fresnel(server)["status"] == "DOWN"
-        batch = _submit(server, fresnel_pi_pulse(server), [20])
+        batch = server.create_batch(fresnel_pi_pulse(server), [{"runs": 20}], device_type="FRESNEL")
         # Several scheduler rounds pass; the job must not start, nor fail.
         wait_for(lambda: _fresnel(server)["queue_length"] == 1, timeout=30)
         assert [job["status"] for job in _jobs(server, batch["id"])] == ["PENDING"]
@@ -91,8 +75,8 @@ def test_the_qpu_runs_one_batch_at_a_time(tmp_path):
     server = ServerProcess(tmp_path, workers=2).start()
     try:
         sequence = fresnel_pi_pulse(server)
-        first = _submit(server, sequence, [10, 10])
-        second = _submit(server, sequence, [10])
+        first = server.create_batch(sequence, [{"runs": 10}, {"runs": 10}], device_type="FRESNEL")
+        second = server.create_batch(sequence, [{"runs": 10}], device_type="FRESNEL")
         spans = []
         for batch in (first, second):
             wait_for(

@@ -81,38 +81,9 @@ def ray_server(tmp_path: Path, ray_cluster: str) -> Iterator[ServerProcess]:
     server.stop()
 
 
-def _submit(server: ServerProcess, sequence: str, runs: list[int]) -> dict:  # type: ignore[type-arg]
-    response = httpx.post(
-        f"{server.url}/api/v1/batches",
-        json={
-            "sequence_builder": sequence,
-            "jobs": [{"runs": r} for r in runs],
-            "device_type": "EMU_FREE",
-            "project_id": server.project_id,
-        },
-        headers=server.headers(),
-        timeout=60,
-    )
-    assert response.status_code == 200, response.text
-    return response.json()["data"]
-
-
-def _wait_done(server: ServerProcess, batch_id: str) -> dict:  # type: ignore[type-arg]
-    for _ in range(20):
-        status = httpx.get(
-            f"{server.url}/api/v1/batches/{batch_id}/status",
-            params={"wait": 30},
-            headers=server.headers(),
-            timeout=60,
-        ).json()["data"]
-        if not {"PENDING", "RUNNING"} & set(status["jobs_count_per_status"]):
-            return status
-    raise AssertionError(status)
-
-
 def test_jobs_run_on_the_ray_cluster_and_results_are_served(ray_server, sequence_json):
-    batch = _submit(ray_server, sequence_json, [50, 60, 70])
-    assert _wait_done(ray_server, batch["id"])["jobs_count_per_status"] == {"DONE": 3}
+    batch = ray_server.create_batch(sequence_json, [{"runs": 50}, {"runs": 60}, {"runs": 70}])
+    assert ray_server.wait_batch(batch["id"])["jobs_count_per_status"] == {"DONE": 3}
     results = httpx.get(
         f"{ray_server.url}/api/v1/batches/{batch['id']}/results", headers=ray_server.headers()
     ).json()["data"]
@@ -122,7 +93,7 @@ def test_jobs_run_on_the_ray_cluster_and_results_are_served(ray_server, sequence
 
 
 def test_a_killed_ray_worker_gives_its_job_back_to_the_queue(ray_server):
-    batch = _submit(ray_server, long_sequence_json(duration_ns=8000), [10])
+    batch = ray_server.create_batch(long_sequence_json(duration_ns=8000), [{"runs": 10}])
     job_id = batch["jobs"][0]["id"]
 
     def running() -> bool:
@@ -131,4 +102,4 @@ def test_a_killed_ray_worker_gives_its_job_back_to_the_queue(ray_server):
 
     wait_for(running, timeout=120)
     subprocess.run(["pkill", "-9", "-f", "ray::JobActor"], check=False)
-    assert _wait_done(ray_server, batch["id"])["jobs_count_per_status"] == {"DONE": 1}
+    assert ray_server.wait_batch(batch["id"])["jobs_count_per_status"] == {"DONE": 1}
