@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tweezer.devices.options import load_emulation_config
 from tweezer.devices.registry import get_device
 from tweezer.domain.errors import DomainError, Forbidden, InvalidInput
 from tweezer.domain.filters import JobQuery
@@ -80,24 +80,22 @@ def check_jobs(jobs: Sequence[JobIn], backend_configuration: str | None) -> list
 
 def shots_of(backend_configuration: str | None) -> tuple[int | None, int | None]:
     """(shots of the config's BitStrings observable, the config's default_num_shots); None for
-    what it does not say. Without a config, or with one that does not parse (the device's
-    validation then says what is wrong with it): (None, None)."""
-    if not backend_configuration:
-        return None, None
-    from pulser.backend import BitStrings, EmulationConfig
+    what it does not say. Without a config, or with one that is refused (the device's
+    validation then says why): (None, None)."""
+    from pulser.backend import BitStrings
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            config = EmulationConfig.from_abstract_repr(backend_configuration)
-            default = int(config.default_num_shots)
-            for observable in config.observables:
-                if isinstance(observable, BitStrings):
-                    shots = observable.num_shots
-                    return (default if shots is None else int(shots)), default
-            return None, default
-    except Exception:
+        config = load_emulation_config(backend_configuration, "this server")
+    except InvalidInput:
         return None, None
+    if config is None:
+        return None, None
+    default = int(config.default_num_shots)
+    for observable in config.observables:
+        if isinstance(observable, BitStrings):
+            shots = observable.num_shots
+            return (default if shots is None else int(shots)), default
+    return None, default
 
 
 def _job_dicts(jobs: Sequence[JobIn]) -> list[dict[str, object]]:
