@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from tweezer.errors import LoginError
+from tweezer.sdk.answers import failure_description, json_or_none
 from tweezer.sdk.endpoints import Auth0Conf
 
 #: Seconds a login request may take.
@@ -121,31 +122,16 @@ def _login(request: httpx.Request, http: httpx.Client | None) -> Mapping[str, An
                 response = client.send(request)
     except httpx.HTTPError as exc:
         raise LoginError(f"could not reach {request.url}: {exc}") from exc
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
+    body = json_or_none(response)
     if response.is_error or not isinstance(body, dict):
         raise LoginError(
-            _login_failure_reason(body, response), status_code=response.status_code, body=body
+            failure_description(body, response), status_code=response.status_code, body=body
         )
     # A Tweezer server may wrap the answer in its usual envelope.
     data = body.get("data")
     if "access_token" not in body and isinstance(data, dict):
         return data
     return body
-
-
-def _login_failure_reason(body: Any, response: httpx.Response) -> str:
-    """The sentence a login service gave for refusing, in the shapes OAuth2, Auth0 and JSend use."""
-    if isinstance(body, dict):
-        data = body.get("data")
-        if isinstance(data, dict) and isinstance(data.get("description"), str):
-            return str(data["description"])
-        for key in ("error_description", "message", "error", "detail"):
-            if isinstance(body.get(key), str):
-                return str(body[key])
-    return response.text[:500] or response.reason_phrase
 
 
 class Auth0TokenProvider(ExpiringTokenProvider):

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from tweezer.errors import TweezerError
+from tweezer.sdk.answers import failure_description, json_or_none
 from tweezer.sdk.auth import ExpiringTokenProvider, TokenProvider
 
 #: Answers after which the same request is sent again.
@@ -192,9 +193,9 @@ class Transport:
                 logged_in_again = True
                 continue
             if response.is_error:
-                body = _json_or_none(response)
+                body = json_or_none(response)
                 raise error(
-                    _description(body, response), status_code=response.status_code, body=body
+                    failure_description(body, response), status_code=response.status_code, body=body
                 )
             return response
 
@@ -216,24 +217,3 @@ def _json(response: httpx.Response, error: type[TweezerError]) -> Any:
             f"the server's answer is not JSON: {response.text[:200]!r}.",
             status_code=response.status_code,
         ) from exc
-
-
-def _json_or_none(response: httpx.Response) -> Any:
-    """The JSON of an answer, or None if it is not JSON."""
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _description(body: Any, response: httpx.Response) -> str:
-    """The server's sentence about a failure: `data.description`, else `message`, else the text."""
-    if isinstance(body, dict):
-        data = body.get("data")
-        if isinstance(data, dict) and isinstance(data.get("description"), str):
-            return str(data["description"])
-        if isinstance(body.get("message"), str):
-            return str(body["message"])
-        if isinstance(body.get("detail"), str):
-            return str(body["detail"])
-    return response.text[:500] or response.reason_phrase
